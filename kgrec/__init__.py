@@ -1,0 +1,3 @@
+"""kgrec: a knowledge-graph recommender on Neo4j."""
+
+__version__ = "0.1.0"

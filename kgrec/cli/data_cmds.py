@@ -1,0 +1,1 @@
+"""`kgrec` commands for the data area (registered on import)."""

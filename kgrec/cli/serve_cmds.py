@@ -1,0 +1,1 @@
+"""`kgrec` commands for the serve area (registered on import)."""

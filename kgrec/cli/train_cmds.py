@@ -1,0 +1,1 @@
+"""`kgrec` commands for the train area (registered on import)."""

@@ -1,0 +1,107 @@
+"""Neo4j I/O: driver creation with clear errors, named statements, batched writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from kgrec.cypher import statement
+from kgrec.errors import KgrecError
+from kgrec.settings import Settings
+
+
+def connect(settings: Settings) -> neo4j.Driver:
+    return GraphDatabase.driver(settings.effective_uri,
+                                auth=(settings.user, settings.effective_password),
+                                connection_timeout=5.0, max_connection_pool_size=64,
+                                notifications_min_severity="OFF")
+
+
+@contextmanager
+def session(settings: Settings, **kwargs: Any) -> Iterator[neo4j.Session]:
+    """A session on the configured database, translating connection failures into hints."""
+    driver = connect(settings)
+    try:
+        with driver.session(database=settings.database, **kwargs) as sess:
+            yield sess
+    except ServiceUnavailable as exc:
+        hint = "run `kgrec db start`" if settings.managed else "check NEO4J_URI and that the server is up"
+        raise KgrecError(f"Neo4j is not reachable at {settings.effective_uri} ({exc})", hint=hint) from None
+    except AuthError:
+        src = settings.sources.get("password", "the managed password file")
+        raise KgrecError(f"Neo4j rejected user {settings.user!r} at {settings.effective_uri}: "
+                         f"wrong password (from {src})",
+                         hint="check NEO4J_USER / NEO4J_PASSWORD") from None
+    finally:
+        driver.close()
+
+
+class Graph:
+    """A thin handle: one driver, named statements, and batched UNWIND writes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.driver = connect(settings)
+
+    def __enter__(self) -> Graph:
+        try:
+            self.driver.verify_connectivity()
+        except ServiceUnavailable as exc:
+            self.close()
+            hint = "run `kgrec db start`" if self.settings.managed else "check NEO4J_URI"
+            raise KgrecError(f"Neo4j is not reachable at {self.settings.effective_uri} ({exc})",
+                             hint=hint) from None
+        except AuthError:
+            self.close()
+            src = self.settings.sources.get("password", "the managed password file")
+            raise KgrecError(f"Neo4j rejected user {self.settings.user!r} at "
+                             f"{self.settings.effective_uri}: wrong password (from {src})",
+                             hint="check NEO4J_USER / NEO4J_PASSWORD") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def session(self, **kwargs: Any) -> neo4j.Session:
+        return self.driver.session(database=self.settings.database, **kwargs)
+
+    def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run named statement ``name`` in an auto-commit transaction; return records as dicts."""
+        return self.query(statement(name), **params)
+
+    def query(self, text: str, /, **params: Any) -> list[dict[str, Any]]:
+        with self.session() as sess:
+            return [r.data() for r in sess.run(text, params)]
+
+    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run a named read statement in a managed read transaction (retried on transient errors)."""
+        text = statement(name)
+        with self.session() as sess:
+            return sess.execute_read(lambda tx: [r.data() for r in tx.run(text, params)])
+
+    def write_batches(self, name: str, rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
+                      batch_size: int = 5000, /, **params: Any) -> Iterator[int]:
+        """UNWIND ``rows`` through statement ``name`` (``$rows``), one transaction per batch.
+
+        Yields the number of rows written after each batch (for progress bars).
+        """
+        text = statement(name)
+        batch: list[dict[str, Any]] = []
+        with self.session() as sess:
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    sess.execute_write(lambda tx, b=batch: tx.run(text, rows=b, **params).consume())
+                    yield len(batch)
+                    batch = []
+            if batch:
+                sess.execute_write(lambda tx, b=batch: tx.run(text, rows=b, **params).consume())
+                yield len(batch)

@@ -1,0 +1,132 @@
+"""One settings object with RecBole-style precedence: CLI > environment > kgrec.toml > defaults.
+
+The default target is the managed local Neo4j (``kgrec db start``) whose password lives in a
+0600 file under the project's ``.kgrec/`` folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kgrec.errors import KgrecError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+ENV_KEYS = {
+    "uri": "NEO4J_URI",
+    "user": "NEO4J_USER",
+    "password": "NEO4J_PASSWORD",
+    "database": "NEO4J_DATABASE",
+    "home": "KGREC_HOME",
+    "instance": "KGREC_INSTANCE",
+    "bolt_port": "KGREC_BOLT_PORT",
+    "http_port": "KGREC_HTTP_PORT",
+    "heap": "KGREC_NEO4J_HEAP",
+    "pagecache": "KGREC_NEO4J_PAGECACHE",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings; ``sources`` records where each value came from."""
+
+    uri: str | None = None
+    user: str = "neo4j"
+    password: str | None = None
+    database: str = "neo4j"
+    home: Path = PROJECT_ROOT / ".kgrec"
+    instance: str = "default"
+    bolt_port: int = 7687
+    http_port: int = 7474
+    heap: str = "1g"
+    pagecache: str = "512m"
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    # -- managed server layout -------------------------------------------------
+    @property
+    def neo4j_lib(self) -> Path:
+        return self.home / "neo4j" / "lib"
+
+    @property
+    def instance_dir(self) -> Path:
+        return self.home / "instances" / self.instance
+
+    @property
+    def password_file(self) -> Path:
+        return self.instance_dir / "password"
+
+    @property
+    def managed(self) -> bool:
+        """True when kgrec talks to its own local server (no URI configured)."""
+        return self.uri is None
+
+    @property
+    def effective_uri(self) -> str:
+        return self.uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def effective_password(self) -> str:
+        if self.password is not None:
+            return self.password
+        if self.password_file.exists():
+            return self.password_file.read_text().strip()
+        raise KgrecError(
+            "no Neo4j password: the managed server is not installed and NEO4J_PASSWORD is unset",
+            hint="run `kgrec db install` (or set NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD)",
+        )
+
+    def as_table(self) -> list[tuple[str, str, str]]:
+        """(name, value, source) rows with the password masked."""
+        rows = []
+        for f in fields(self):
+            if f.name == "sources":
+                continue
+            value = getattr(self, f.name)
+            if f.name == "password":
+                value = "****" if value else "(from password file)" if self.managed else "(unset)"
+            if f.name == "uri" and value is None:
+                value = f"{self.effective_uri} (managed)"
+            rows.append((f.name, str(value), self.sources.get(f.name, "default")))
+        return rows
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    if name in ("bolt_port", "http_port"):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise KgrecError(f"setting {name} must be an integer port, got {raw!r}") from None
+    if name == "home":
+        return Path(raw).expanduser().resolve()
+    return str(raw)
+
+
+def load_settings(cli: dict[str, Any] | None = None, config_file: Path | None = None,
+                  env: dict[str, str] | None = None) -> Settings:
+    """Merge defaults < kgrec.toml < environment < CLI flags (``None`` CLI values are ignored)."""
+    env = dict(os.environ) if env is None else env
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    path = config_file or Path(env.get("KGREC_CONFIG", PROJECT_ROOT / "kgrec.toml"))
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise KgrecError(f"{path}: invalid TOML: {exc}") from None
+        section = data.get("neo4j", {}) | data.get("kgrec", {})
+        known = {f.name for f in fields(Settings)} - {"sources"}
+        for key, raw in section.items():
+            if key not in known:
+                raise KgrecError(f"{path}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+            values[key], sources[key] = _coerce(key, raw), f"file {path.name}"
+    for key, var in ENV_KEYS.items():
+        if env.get(var):
+            values[key], sources[key] = _coerce(key, env[var]), f"env {var}"
+    for key, raw in (cli or {}).items():
+        if raw is not None:
+            values[key], sources[key] = _coerce(key, raw), "cli"
+    return replace(Settings(), **values, sources=sources)
