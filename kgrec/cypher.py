@@ -43,7 +43,7 @@ def check_identifier(name: str, whitelist: set[str] | frozenset[str] | None = No
     return name
 
 
-def splice(name: str, **identifiers: tuple[str, set[str] | frozenset[str]]) -> str:
+def splice(name: str, /, **identifiers: tuple[str, set[str] | frozenset[str]]) -> str:
     """Load statement ``name`` and replace ``{{key}}`` markers by whitelisted identifiers."""
     text = statement(name)
     for key, (value, whitelist) in identifiers.items():

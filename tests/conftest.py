@@ -26,7 +26,7 @@ TEST_ENV = {
 }
 
 
-def test_env() -> dict[str, str]:
+def suite_env() -> dict[str, str]:
     """Environment for subprocess CLI calls against the test instance (no NEO4J_* leaks in)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env.update(TEST_ENV)
@@ -36,7 +36,7 @@ def test_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    s = load_settings(env=test_env())
+    s = load_settings(env=suite_env())
     server.install(s, quiet=True)
     server.start(s)
     with Graph(s) as graph:

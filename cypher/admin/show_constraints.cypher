@@ -1,0 +1,2 @@
+// Names of all constraints.
+SHOW CONSTRAINTS YIELD name RETURN name
