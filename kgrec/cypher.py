@@ -8,8 +8,7 @@ always parameters. Labels and relationship types that must be spliced in are che
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 
 from kgrec.errors import KgrecError
 from kgrec.settings import PROJECT_ROOT
@@ -18,7 +17,7 @@ CYPHER_DIR = PROJECT_ROOT / "cypher"
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def statement(name: str) -> str:
     """The text of ``cypher/<name>.cypher`` (comments kept; Neo4j ignores ``//`` lines)."""
     if not re.fullmatch(r"[a-z0-9_/]+", name):

@@ -28,7 +28,7 @@ from pathlib import Path
 from kgrec.errors import KgrecError
 from kgrec.settings import PROJECT_ROOT, Settings
 
-POM = PROJECT_ROOT / "neo4j" / "pom.xml"
+POM = PROJECT_ROOT / "maven" / "pom.xml"
 SUPPORTED_JAVA = (17, 21)
 LAUNCHER = "org.neo4j.server.startup.Neo4jCommand"
 ADMIN = "org.neo4j.server.startup.Neo4jAdminCommand"
