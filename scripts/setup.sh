@@ -16,7 +16,7 @@ stamp=".venv/.kgrec-deps-$(sha256sum requirements.lock pyproject.toml | sha256su
 if [ ! -f "$stamp" ]; then
   echo "==> installing pinned dependencies (first run downloads torch, ~2.5 GB)"
   .venv/bin/pip install --quiet --progress-bar off -r requirements.lock
-  .venv/bin/pip install --quiet --no-deps --no-build-isolation -e .
+  .venv/bin/pip install --quiet --no-deps -e .
   rm -f .venv/.kgrec-deps-*
   touch "$stamp"
 fi
