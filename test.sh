@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/setup.sh
 source scripts/env.sh
-ruff check kgrec tests benchmarks
+ruff check .
 set +e
 pytest -q "$@"
 rc=$?

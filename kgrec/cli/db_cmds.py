@@ -25,7 +25,9 @@ def _require_managed(ctx: typer.Context):
 def db_install(ctx: typer.Context) -> None:
     """Assemble Neo4j 5.26 Community from Maven Central and set a random password (idempotent)."""
     settings = _require_managed(ctx)
-    fresh = server.install(settings)
+    if not server.is_installed(settings):
+        console.print("Assembling Neo4j 5.26 from Maven Central (first time: ~100 MB of jars)…")
+    fresh = server.install(settings, quiet=True)
     console.print(("Installed" if fresh else "Already installed") +
                   f" Neo4j into {settings.neo4j_lib.parent} (instance {settings.instance!r}).")
     console.print(f"Password file (mode 0600): {settings.password_file}")
