@@ -1,0 +1,1 @@
+"""kgrec benchmark harness (run it with benchmarks/run)."""

@@ -1,0 +1,98 @@
+"""Machine, versions, dataset checksums and the benchmark's own Neo4j instance."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from kgrec import server
+from kgrec.settings import PROJECT_ROOT, Settings, load_settings
+
+ML100K_DIR = PROJECT_ROOT / ".kgrec" / "downloads" / "recbole" / "dataset_example" / "ml-100k"
+LASTFM_DIR = PROJECT_ROOT.parent / "shared" / "data" / "lastfm"
+KGREC = str(PROJECT_ROOT / ".venv" / "bin" / "kgrec")
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def machine() -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    java = subprocess.run([server.java_binary(), "-version"], capture_output=True, text=True).stderr.splitlines()
+    commit = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    jars = sorted(p.name for p in load_settings().neo4j_lib.glob("neo4j-5.26.*.jar"))
+    return {"CPU": f"{cpu} ({os.cpu_count()} cores)", "RAM": f"{mem_kb / 1024 / 1024:.1f} GiB",
+            "OS": platform.platform(), "Python": platform.python_version(),
+            "Java": java[0] if java else "?", "Neo4j": jars[0].removesuffix(".jar") if jars else "?",
+            "kgrec git commit": commit, "python packages": _packages()}
+
+
+def _packages() -> str:
+    import importlib.metadata as md
+
+    names = ("torch", "dgl", "numpy", "neo4j", "sentence-transformers")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {md.version(name)}")
+        except md.PackageNotFoundError:
+            continue
+    return ", ".join(found)
+
+
+def checksums() -> dict[str, str]:
+    sums = {f"ml-100k/{p.name}": sha256(p) for p in sorted(ML100K_DIR.glob("ml-100k.*"))}
+    sums |= {f"lastfm/{p.name}": sha256(p) for p in sorted(LASTFM_DIR.glob("*")) if p.is_file()}
+    return sums
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+# -- the benchmark's own Neo4j instance -----------------------------------------------------
+def bench_settings() -> Settings:
+    """KGREC_INSTANCE/KGREC_BOLT_PORT/KGREC_HTTP_PORT from the environment; refuse the shared defaults."""
+    settings = load_settings()
+    if settings.instance in ("default", "test") or settings.bolt_port in (7687, 7688):
+        raise SystemExit("benchmarks need their own instance: set KGREC_INSTANCE, KGREC_BOLT_PORT and "
+                         "KGREC_HTTP_PORT (e.g. KGREC_INSTANCE=bench KGREC_BOLT_PORT=7723 KGREC_HTTP_PORT=7724)")
+    return settings
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"KGREC_INSTANCE": settings.instance, "KGREC_BOLT_PORT": str(settings.bolt_port),
+                "KGREC_HTTP_PORT": str(settings.http_port), "DGLBACKEND": "pytorch", "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1"})
+    return env
+
+
+def fresh_database(settings: Settings) -> None:
+    """Stop the instance, delete its `neo4j` store (users/passwords in `system` stay), start, migrate."""
+    server.install(settings, quiet=True)
+    server.stop(settings)
+    data = settings.instance_dir / "data"
+    for sub in ("databases/neo4j", "transactions/neo4j"):
+        shutil.rmtree(data / sub, ignore_errors=True)
+    server.start(settings)
+    subprocess.run([KGREC, "db", "migrate"], env=cli_env(settings), check=True, capture_output=True)
+
+
+def with_instance(settings: Settings, name: str) -> Settings:
+    return replace(settings, instance=name)

@@ -1,0 +1,62 @@
+"""Rows from the area benchmarks other parts of kgrec ship (export, latency, write-back).
+
+Contract for ``benchmarks/<name>.py`` (see benchmarks/README.md): run with the main venv as
+``python benchmarks/<name>.py --json OUT [--quick] [--scale X]`` against the instance named by
+KGREC_INSTANCE/KGREC_BOLT_PORT/KGREC_HTTP_PORT, and write
+``{"rows": [{"metric", "kgrec", "baseline", "baseline_name", "unit", "higher_is_better", "note"}]}``.
+A script that is absent, fails, or writes no JSON turns into a row marked not available.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness import env
+from harness.report import Row, missing
+from kgrec.settings import PROJECT_ROOT
+
+SCRIPTS = {
+    "export_vs_driver": ("Export — kgrec streaming export vs raw driver (same rows)", "raw neo4j driver"),
+    "latency": ("Recommendation latency — Cypher top-10 vs numpy brute force", "numpy brute force"),
+    "writeback": ("Write-back — vectors/s", "baseline"),
+}
+
+
+def run(name: str, settings, work: Path, quick: bool, scale: float | None = None,
+        timeout: float = 1800) -> tuple[list[Row], str]:
+    section, baseline = SCRIPTS[name]
+    if scale is not None:
+        section = f"Growth — {name} at {scale:g}×"
+    script = PROJECT_ROOT / "benchmarks" / f"{name}.py"
+    if not script.exists():
+        return [missing(section, "all figures", baseline)], f"benchmarks/{name}.py is not in this build"
+    out = work / f"{name}{'' if scale is None else f'-{scale:g}x'}.json"
+    out.unlink(missing_ok=True)
+    cmd = ["nice", "-n", "10", sys.executable, str(script), "--json", str(out)]
+    cmd += ["--quick"] if quick else []
+    cmd += ["--scale", f"{scale:g}"] if scale is not None else []
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, env=env.cli_env(settings), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return [missing(section, "all figures", baseline, f"timed out after {timeout:.0f}s")], ""
+    log = work / f"{out.stem}.log"
+    log.write_text(done.stdout + done.stderr)
+    if done.returncode != 0 or not out.exists():
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        return [missing(section, "all figures", baseline, f"script failed: {tail[0][:160]}")], ""
+    rows = [_row(section, raw) for raw in json.loads(out.read_text()).get("rows", [])]
+    return rows, f"{name}: {time.perf_counter() - started:.0f}s (log {log.name})"
+
+
+def _row(section: str, raw: dict) -> Row:
+    def number(value):
+        return None if value is None else float(value)
+
+    return Row(section, str(raw.get("metric", "?")), number(raw.get("kgrec")), number(raw.get("baseline")),
+               str(raw.get("baseline_name", "baseline")), str(raw.get("unit", "")),
+               bool(raw.get("higher_is_better", True)), str(raw.get("note", "")))
