@@ -139,3 +139,8 @@ def numpy_top_k(world: World, user_key: str, k: int, scale: float = 1.0,
            if world.item_keys[i] not in world.seen[user_key]
            and (allowed is None or world.item_keys[i] in allowed)]
     return out[:k]
+
+
+def vectors(graph: Graph, label: str, dataset: str = "tiny", prop: str = "emb_v1") -> list[dict]:
+    """Stored vectors of ``label`` nodes for version property ``prop``."""
+    return graph.query(splice("serve/read_vectors", label=(label, {label})), dataset=dataset, property=prop)

@@ -9,7 +9,7 @@ from kgrec.db import Graph
 from kgrec.errors import KgrecError
 from kgrec.serve import writeback
 from kgrec.serve.vectors import augment_items, max_norm_for
-from tests.serve_fixtures import load_world, make_run, make_world
+from tests.serve_fixtures import load_world, make_run, make_world, vectors
 
 
 @pytest.fixture()
@@ -23,14 +23,12 @@ def test_write_back_stores_every_vector_and_activates(graph: Graph, world, tmp_p
     make_run(tmp_path, world)
     model = writeback.write_back(graph, "run-a", runs_dir=tmp_path)
     assert (model.version, model.property, model.index, model.active) == ("v1", "emb_v1", "kgrec_item_v1", True)
-    rows = {r["key"]: r["vec"] for r in graph.query(
-        "MATCH (i:Item {dataset: 'tiny'}) RETURN i.key AS key, i.emb_v1 AS vec")}
+    rows = {r["key"]: r["vec"] for r in vectors(graph, "Item")}
     expected = augment_items(world.items, max_norm_for(world.items))
     got = np.array([rows[k] for k in world.item_keys])
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
-    users = graph.query("MATCH (u:User) WHERE u.emb_v1 IS NOT NULL RETURN count(u) AS n, "
-                        "collect(u.emb_v1[-1])[0] AS last")[0]
-    assert users == {"n": len(world.user_keys), "last": 0.0}
+    users = vectors(graph, "User")
+    assert len(users) == len(world.user_keys) and {u["vec"][-1] for u in users} == {0.0}
     assert graph.run("serve/index_state", name="kgrec_item_v1")[0]["state"] == "ONLINE"
     listed = writeback.list_models(graph)
     assert [(m["version"], m["status"], m["active"]) for m in listed] == [("v1", "ready", True)]
@@ -51,7 +49,7 @@ def test_versions_switch_and_drop(graph: Graph, world, tmp_path) -> None:
         writeback.drop_version(graph, "v1")
     writeback.drop_version(graph, "v2")
     assert [m["version"] for m in writeback.list_models(graph)] == ["v1"]
-    leftover = graph.query("MATCH (n) WHERE n.emb_v2 IS NOT NULL RETURN count(n) AS n")[0]["n"]
+    leftover = graph.run("serve/count_vectors", property="emb_v2")[0]["n"]
     assert leftover == 0
     assert graph.run("serve/index_state", name="kgrec_item_v2") == []
     with pytest.raises(KgrecError, match="does not exist"):
@@ -67,7 +65,7 @@ def test_failed_write_back_leaves_previous_version_active(graph: Graph, world, t
         writeback.write_back(graph, "run-bad", runs_dir=tmp_path, batch_size=16)
     assert writeback.get_model(graph).version == "v1"
     assert [m["version"] for m in writeback.list_models(graph)] == ["v1"]
-    partial = graph.query("MATCH (n) WHERE n.emb_v2 IS NOT NULL RETURN count(n) AS n")[0]["n"]
+    partial = graph.run("serve/count_vectors", property="emb_v2")[0]["n"]
     assert partial == 0
     assert graph.run("serve/index_state", name="kgrec_item_v2") == []
 
