@@ -1,0 +1,121 @@
+"""The model contract: ``loss(batch)``, ``score_all(users)``, ``embeddings()``.
+
+Every model scores a user–item pair as the dot product of the vectors ``embeddings()`` returns,
+so write-back and vector search in Neo4j rank exactly as evaluation did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from kgrec.data import GraphData
+from kgrec.train.config import TrainConfig
+
+TextFeatures = dict[str, tuple[np.ndarray, np.ndarray]]   # label -> (vectors, mask)
+
+
+@dataclass
+class Batch:
+    users: torch.Tensor          # (b,) user indices
+    pos_items: torch.Tensor      # (b,) observed items
+    neg_items: torch.Tensor      # (b,) sampled unobserved items
+    kg: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # h, r, t, t'
+
+
+class Recommender(nn.Module):
+    """Base class: subclasses implement ``propagate`` (final user and item vectors) and ``loss``."""
+
+    trainable = True
+
+    def __init__(self, data: GraphData, train_idx: np.ndarray, config: TrainConfig,
+                 text: TextFeatures | None = None) -> None:
+        super().__init__()
+        self.n_users, self.n_items = data.num_users, data.num_items
+        self.config = config
+        self._cache: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def propagate(self) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def loss(self, batch: Batch) -> torch.Tensor:
+        raise NotImplementedError
+
+    def on_epoch_start(self) -> None:
+        """Hook before each training epoch (KGAT refreshes its attention here)."""
+
+    def train(self, mode: bool = True) -> Recommender:
+        self._cache = None
+        return super().train(mode)
+
+    def final_vectors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Final (users, items) vectors; cached while the model is in eval mode."""
+        if self.training:
+            return self.propagate()
+        if self._cache is None:
+            with torch.no_grad():
+                users, items = self.propagate()
+            self._cache = (users.detach(), items.detach())
+        return self._cache
+
+    def score_all(self, users: torch.Tensor) -> torch.Tensor:
+        user_vecs, item_vecs = self.final_vectors()
+        return user_vecs[users] @ item_vecs.T
+
+    def embeddings(self) -> dict[str, np.ndarray]:
+        """Final vectors per label (float32), aligned to ``GraphData.keys``."""
+        was_training = self.training
+        self.eval()
+        user_vecs, item_vecs = self.final_vectors()
+        out = {"User": user_vecs.detach().numpy().astype(np.float32),
+               "Item": item_vecs.detach().numpy().astype(np.float32)}
+        out.update(self.extra_embeddings())
+        self.train(was_training)
+        return out
+
+    def extra_embeddings(self) -> dict[str, np.ndarray]:
+        return {}
+
+
+def bpr_loss(pos_scores: torch.Tensor, neg_scores: torch.Tensor) -> torch.Tensor:
+    return nn.functional.softplus(neg_scores - pos_scores).mean()
+
+
+def l2_reg(*tensors: torch.Tensor) -> torch.Tensor:
+    """RecBole's EmbLoss: half the squared norms, averaged over the batch."""
+    return sum(t.pow(2).sum() for t in tensors) / (2 * tensors[0].shape[0])
+
+
+class NodeInput(nn.Module):
+    """Input vectors for one label: a learned embedding, plus (or replaced by) projected text."""
+
+    def __init__(self, n: int, dim: int, text: tuple[np.ndarray, np.ndarray] | None = None,
+                 mode: str = "add") -> None:
+        super().__init__()
+        self.mode = mode
+        self.embedding = nn.Embedding(max(n, 1), dim)
+        nn.init.normal_(self.embedding.weight, std=0.1)
+        self.projection: nn.Linear | None = None
+        if text is not None and text[1].any():
+            vectors, mask = text
+            self.register_buffer("text", torch.from_numpy(np.asarray(vectors, np.float32)))
+            self.register_buffer("mask", torch.from_numpy(np.asarray(mask, bool))[:, None])
+            self.projection = nn.Linear(vectors.shape[1], dim, bias=False)
+            nn.init.normal_(self.projection.weight, std=0.1 / np.sqrt(vectors.shape[1]) * 4)
+
+    def forward(self) -> torch.Tensor:
+        ids = self.embedding.weight
+        if self.projection is None:
+            return ids
+        projected = self.projection(self.text) * self.mask
+        if self.mode == "replace":
+            return torch.where(self.mask, projected, ids)
+        return ids + projected
+
+
+def node_input(data: GraphData, label: str, config: TrainConfig, text: TextFeatures | None) -> NodeInput:
+    features = text.get(label) if (text and config.use_text) else None
+    return NodeInput(data.num_nodes(label), config.embedding_size, features, config.text_mode)

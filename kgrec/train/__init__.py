@@ -1,0 +1,1 @@
+"""Training: split, metrics (the shared evaluator), trainer with checkpoint/resume, run records."""

@@ -1,0 +1,127 @@
+"""Training configuration with precedence CLI > environment (KGREC_TRAIN_*) > file > defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kgrec.errors import KgrecError
+
+ENV_PREFIX = "KGREC_TRAIN_"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every knob of a run; recorded verbatim in ``runs/<id>/config.json``."""
+
+    model: str = "kgat"
+    dataset: str = "ml100k"
+    seed: int = 2020
+    split_seed: int = 2020
+    epochs: int = 100
+    batch_size: int = 2048
+    lr: float = 0.005
+    embedding_size: int = 64
+    n_layers: int = 3
+    reg_weight: float = 1e-4
+    dropout: float = 0.0
+    patience: int = 10
+    eval_every: int = 1
+    use_kg: bool = True
+    use_text: bool = True
+    text_mode: str = "add"            # "add": id embedding + projected text; "replace": text only
+    text_model: str = ""              # "" = the offline MiniLM package
+    kg_loss_weight: float = 0.0       # > 0 adds the TransR-style KG loss (KGAT)
+    kg_batch_size: int = 4096
+    aggregator: str = "light"         # KGAT aggregator: "bi" (bi-interaction) or "light" (parameter-free)
+    threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
+    ks: tuple[int, ...] = field(default=(10, 20))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+FIELD_TYPES = {f.name: f.type for f in fields(TrainConfig)}
+
+
+def coerce(name: str, raw: Any, origin: str) -> Any:
+    """Convert ``raw`` to the type of field ``name``; errors name where the value came from."""
+    if name not in FIELD_TYPES:
+        raise KgrecError(f"{origin}: unknown training setting {name!r} "
+                         f"(known: {', '.join(sorted(FIELD_TYPES))})")
+    kind = FIELD_TYPES[name]
+    try:
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return text in ("1", "true", "yes")
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if name == "ks":
+            values = raw.split(",") if isinstance(raw, str) else raw
+            return tuple(int(v) for v in values)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise KgrecError(f"{origin}: setting {name} must be {kind}, got {raw!r}") from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A YAML, JSON or TOML file of settings (a top-level ``train`` table is also accepted)."""
+    if not path.exists():
+        raise KgrecError(f"{path}: config file not found")
+    text = path.read_text()
+    try:
+        if path.suffix == ".json":
+            data = json.loads(text)
+        elif path.suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            data = yaml.safe_load(text) or {}
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise KgrecError(f"{path}: invalid config file: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise KgrecError(f"{path}: config file must hold a mapping of settings")
+    return data.get("train", data)
+
+
+def load_config(cli: dict[str, Any] | None = None, config_file: Path | None = None,
+                env: dict[str, str] | None = None, base: TrainConfig | None = None) -> TrainConfig:
+    """Merge ``base`` (defaults) < file < KGREC_TRAIN_* env < CLI (``None`` CLI values ignored)."""
+    env = dict(os.environ) if env is None else env
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        for key, raw in read_config_file(config_file).items():
+            values[key] = coerce(key, raw, str(config_file))
+    for var, raw in env.items():
+        if var.startswith(ENV_PREFIX) and raw != "":
+            key = var[len(ENV_PREFIX):].lower()
+            values[key] = coerce(key, raw, f"env {var}")
+    for key, raw in (cli or {}).items():
+        if raw is not None:
+            values[key] = coerce(key, raw, f"--{key.replace('_', '-')}")
+    config = replace(base or TrainConfig(), **values)
+    validate(config)
+    return config
+
+
+def validate(config: TrainConfig) -> None:
+    checks = [(config.epochs >= 1, "epochs must be ≥ 1"), (config.batch_size >= 1, "batch_size must be ≥ 1"),
+              (config.lr > 0, "lr must be > 0"), (config.embedding_size >= 1, "embedding_size must be ≥ 1"),
+              (config.n_layers >= 0, "n_layers must be ≥ 0"), (config.patience >= 1, "patience must be ≥ 1"),
+              (config.text_mode in ("add", "replace"), "text_mode must be add or replace"),
+              (config.aggregator in ("bi", "light"), "aggregator must be bi or light"),
+              (0 <= config.dropout < 1, "dropout must be in [0, 1)")]
+    for ok, message in checks:
+        if not ok:
+            raise KgrecError(f"invalid training config: {message}")

@@ -1,0 +1,88 @@
+"""Run directories ``runs/<run_id>/``: config, metrics, graph, split, checkpoints, curve, embeddings."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kgrec.errors import KgrecError
+from kgrec.settings import PROJECT_ROOT
+
+RUNS_ROOT = PROJECT_ROOT / "runs"
+
+
+def new_run_dir(root: Path, model: str, dataset: str, tag: str = "") -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = "-".join(p for p in (stamp, dataset, model, tag) if p)
+    path, n = root / base, 1
+    while path.exists():
+        n += 1
+        path = root / f"{base}-{n}"
+    path.mkdir(parents=True)
+    return path
+
+
+def find_run(root: Path, run_id: str) -> Path:
+    path = root / run_id
+    if not (path / "config.json").exists():
+        raise KgrecError(f"run {run_id!r} not found under {root}", hint="`kgrec evaluate` lists runs")
+    return path
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def save_embeddings(path: Path, embeddings: dict[str, np.ndarray]) -> None:
+    tmp = path.with_name(".embeddings.tmp.npz")
+    np.savez(tmp, **{k: np.asarray(v, np.float32) for k, v in embeddings.items()})
+    os.replace(tmp, path)
+
+
+def list_runs(root: Path, dataset: str | None = None) -> list[dict[str, Any]]:
+    """One summary row per finished run (oldest first), optionally for one dataset."""
+    rows = []
+    for run in sorted(p for p in root.glob("*") if (p / "metrics.json").exists()):
+        config, metrics = read_json(run / "config.json"), read_json(run / "metrics.json")
+        if dataset and config.get("dataset") != dataset:
+            continue
+        test = metrics.get("test", {})
+        rows.append({"run": run.name, "model": config["model"], "kg": config.get("use_kg"),
+                     "text": config.get("use_text"), "split": metrics.get("split_id", "")[:8],
+                     "best_epoch": metrics.get("best_epoch"),
+                     **{k: test.get(k) for k in ("recall@10", "ndcg@10", "hit@10", "mrr@10", "ndcg@20")},
+                     "wall_s": round(metrics.get("wall_seconds", 0.0), 1)})
+    return rows
+
+
+def plot_curve(path: Path, history: list[dict[str, float]]) -> None:
+    """Training loss and validation NDCG@10 per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, left = plt.subplots(figsize=(6, 3.5))
+    epochs = [h["epoch"] for h in history]
+    left.plot(epochs, [h["loss"] for h in history], color="tab:blue", label="train loss")
+    left.set_xlabel("epoch")
+    left.set_ylabel("BPR loss", color="tab:blue")
+    right = left.twinx()
+    evaluated = [h for h in history if "valid_ndcg@10" in h]
+    right.plot([h["epoch"] for h in evaluated], [h["valid_ndcg@10"] for h in evaluated],
+               color="tab:red", marker=".", label="valid NDCG@10")
+    right.set_ylabel("valid NDCG@10", color="tab:red")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,97 @@
+"""A fixed, persisted train/valid/test split of the interactions.
+
+Per-user random split with RecBole's rounding (``RS`` + ``group_by: user``) unless the dataset
+ships its own split (``GraphData.splits``). Arrays hold *interaction indices* into
+``GraphData.interactions`` so the benchmark can write the identical split as RecBole atomic files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kgrec.data import SPLIT_CODES, GraphData
+from kgrec.errors import KgrecError
+
+PARTS = ("train", "valid", "test")
+
+
+@dataclass(frozen=True)
+class Split:
+    train: np.ndarray   # interaction indices, int64
+    valid: np.ndarray
+    test: np.ndarray
+    seed: int
+    ratios: tuple[float, float, float]
+    source: str         # "random" or "dataset"
+    split_id: str
+
+    def part(self, name: str) -> np.ndarray:
+        if name not in PARTS:
+            raise KgrecError(f"unknown split part {name!r} (use one of {', '.join(PARTS)})")
+        return getattr(self, name)
+
+
+def split_sizes(total: int, ratios: tuple[float, ...]) -> list[int]:
+    """RecBole's ``_calcu_split_ids``: floor each part, give the rest to train, keep tiny parts ≥ 1."""
+    counts = [int(r * total) for r in ratios]
+    counts[0] = total - sum(counts[1:])
+    for i in range(1, len(ratios)):
+        if counts[0] <= 1:
+            break
+        if 0 < ratios[-i] * total < 1:
+            counts[-i] += 1
+            counts[0] -= 1
+    return counts
+
+
+def split_id_of(checksum: str, train: np.ndarray, valid: np.ndarray, test: np.ndarray) -> str:
+    h = hashlib.sha256(checksum.encode())
+    for arr in (train, valid, test):
+        h.update(b"|" + np.ascontiguousarray(arr, dtype=np.int64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def make_split(data: GraphData, seed: int = 2020,
+               ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> Split:
+    """The dataset's own split when every interaction has one, else a seeded per-user random split."""
+    if abs(sum(ratios) - 1.0) > 1e-6 or min(ratios) < 0:
+        raise KgrecError(f"split ratios must be non-negative and sum to 1, got {ratios}")
+    if len(data.splits) and (data.splits != -1).all():
+        parts = [np.flatnonzero(data.splits == SPLIT_CODES[p]).astype(np.int64) for p in PARTS]
+        return Split(*parts, seed=seed, ratios=ratios, source="dataset",
+                     split_id=split_id_of(data.checksum(), *parts))
+    rng = np.random.default_rng(seed)
+    users = data.interactions[:, 0]
+    order = np.lexsort((rng.random(len(users)), users))   # by user, random within user
+    bounds = np.flatnonzero(np.diff(users[order])) + 1
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for group in np.split(order, bounds):
+        if len(group) == 0:
+            continue
+        n_train, n_valid, _ = split_sizes(len(group), ratios)
+        for k, chunk in enumerate(np.split(group, [n_train, n_train + n_valid])):
+            parts[k].append(chunk)
+    arrays = [np.sort(np.concatenate(p)).astype(np.int64) if p else np.zeros(0, np.int64) for p in parts]
+    return Split(*arrays, seed=seed, ratios=ratios, source="random",
+                 split_id=split_id_of(data.checksum(), *arrays))
+
+
+def save_split(split: Split, path: Path) -> None:
+    meta = {"seed": split.seed, "ratios": list(split.ratios), "source": split.source,
+            "split_id": split.split_id}
+    np.savez_compressed(path, train=split.train, valid=split.valid, test=split.test,
+                        meta=np.array(json.dumps(meta)))
+
+
+def load_split(path: Path) -> Split:
+    if not Path(path).exists():
+        raise KgrecError(f"{path}: split file not found")
+    with np.load(path) as z:
+        meta = json.loads(str(z["meta"]))
+        return Split(z["train"], z["valid"], z["test"], seed=meta["seed"],
+                     ratios=tuple(meta["ratios"]), source=meta["source"], split_id=meta["split_id"])
