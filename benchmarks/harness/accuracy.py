@@ -45,7 +45,7 @@ class Plan:
 def run(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[Row], list[str]]:
     section = f"Accuracy — {dataset} (test set, one split for every system)"
     notes: list[str] = []
-    kgrec_runs, graph, split = _kgrec_side(dataset, plan, settings, notes)
+    kgrec_runs, graph, split = _kgrec_side(dataset, plan, settings, work, notes)
     if graph is None:
         graph, split = _fallback_graph(dataset, notes)
     if graph is None:
@@ -65,20 +65,23 @@ def kgrec_can_train() -> bool:
     return done.returncode == 0 and "--model" in done.stdout
 
 
-def _kgrec_side(dataset: str, plan: Plan, settings, notes: list[str]):
+def _kgrec_side(dataset: str, plan: Plan, settings, work: Path, notes: list[str]):
+    """Train every kgrec model; return (metrics per model, GraphData, Split) of the first run."""
     if not kgrec_can_train():
         notes.append(f"{dataset}: `kgrec train` is not in this build — kgrec accuracy rows not available")
         return {}, None, None
     cli_env = env.cli_env(settings)
-    env.fresh_database(settings)
-    loaded = subprocess.run([env.KGREC, *LOAD_COMMAND[dataset]], env=cli_env, capture_output=True, text=True)
-    if loaded.returncode != 0:
-        notes.append(f"{dataset}: `kgrec {' '.join(LOAD_COMMAND[dataset])}` failed: {_last(loaded)}")
-        return {}, None, None
+    source = _load_into_neo4j(dataset, settings, cli_env, notes)
+    if source is None:
+        graph, _ = _fallback_graph(dataset, notes)
+        if graph is None:
+            return {}, None, None
+        source = work / "graph"
+        graph.save(source)
     results: dict[str, dict] = {}
     graph = split = None
     for model in plan.kgrec_models:
-        result, run_dir = _train(model, dataset, plan, cli_env, notes)
+        result, run_dir = _train(model, dataset, plan, cli_env, source, notes)
         if result is None:
             continue
         results[model] = result
@@ -93,19 +96,37 @@ def _kgrec_side(dataset: str, plan: Plan, settings, notes: list[str]):
     return results, graph, split
 
 
-def _train(model: str, dataset: str, plan: Plan, cli_env: dict, notes: list[str]):
+def _load_into_neo4j(dataset: str, settings, cli_env: dict, notes: list[str]) -> str | None:
+    """``kgrec load`` into a fresh database; "neo4j" on success, None when the build cannot load it."""
+    probe = subprocess.run([env.KGREC, *LOAD_COMMAND[dataset], "--help"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        notes.append(f"{dataset}: `kgrec {' '.join(LOAD_COMMAND[dataset])}` is not in this build — kgrec "
+                     "trains with --from-graph on a GraphData read from the source files")
+        return None
+    env.fresh_database(settings)
+    loaded = subprocess.run([env.KGREC, *LOAD_COMMAND[dataset]], env=cli_env, capture_output=True, text=True)
+    if loaded.returncode != 0:
+        notes.append(f"{dataset}: `kgrec {' '.join(LOAD_COMMAND[dataset])}` failed: {_last(loaded)}")
+        return None
+    return "neo4j"
+
+
+def _train(model: str, dataset: str, plan: Plan, cli_env: dict, source, notes: list[str]):
     runs_root = PROJECT_ROOT / "runs"
     before = set(runs_root.glob("*")) if runs_root.exists() else set()
     train_env = cli_env | {"KGREC_TRAIN_EPOCHS": str(plan.kgrec_epochs.get(model, 100)),
                            "KGREC_TRAIN_DATASET": TRAIN_DATASET[dataset], "KGREC_TRAIN_THREADS": str(plan.threads),
                            "OMP_NUM_THREADS": str(plan.threads)}
     started = time.perf_counter()
-    done = subprocess.run(["nice", "-n", "10", env.KGREC, "train", "--model", model], env=train_env,
-                          capture_output=True, text=True)
+    command = ["nice", "-n", "10", env.KGREC, "train", "--model", model]
+    command += [] if source == "neo4j" else ["--from-graph", str(source)]
+    done = subprocess.run(command, env=train_env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     new = sorted(p for p in set(runs_root.glob("*")) - before if (p / "metrics.json").exists())
     if done.returncode != 0 or not new:
         notes.append(f"{dataset}: `kgrec train --model {model}` failed: {_last(done)}")
+        (PROJECT_ROOT / "benchmarks" / ".work" / f"kgrec-train-{dataset}-{model}.log").write_text(
+            done.stdout + done.stderr)
         return None, None
     metrics = json.loads((new[-1] / "metrics.json").read_text())
     metrics["process_wall_s"] = elapsed

@@ -46,8 +46,15 @@ def read_atomic(directory: Path, dataset: str = "ml-100k") -> GraphData:
     keys = {"User": np.array([f"{dataset}:{u}" for u in user_ids]),
             "Item": np.array([f"{dataset}:{v}" for v in item_ids]),
             "Entity": np.array([f"{dataset}:{e}" for e in entity_ids])}
+    texts = {"Item": _item_texts(items, item_ids)} if items else {}
     return GraphData(dataset, keys, interactions, weights, stamps, np.full(len(inter), -1, np.int8),
-                     kg, names)
+                     kg, names, texts=texts)
+
+
+def _item_texts(items: list[list[str]], item_ids: list[str]) -> np.ndarray:
+    """Title + year + genres, the text kgrec's ml-100k loader gives items (None when absent)."""
+    by_id = {row[0]: " ".join(part for part in row[1:] if part) for row in items}
+    return np.array([by_id.get(item) or None for item in item_ids], dtype=object)
 
 
 def _read_kg(directory: Path, dataset: str, item_index: dict[str, int]):
