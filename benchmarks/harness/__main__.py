@@ -47,7 +47,7 @@ class Harness:
         self.plots: list[str] = []
         self.timings: dict[str, float] = {}
         self.header = {"date": env.now(), "machine": env.machine(), "checksums": env.checksums(),
-                       "command": "benchmarks/run" + (" --quick" if args.quick else "")}
+                       "command": " ".join(["benchmarks/run", *sys.argv[1:]])}
 
     def section(self, name: str, action) -> None:
         print(f"==> {name}", flush=True)
