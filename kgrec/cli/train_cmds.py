@@ -14,7 +14,7 @@ from kgrec.data import GraphData
 from kgrec.errors import KgrecError
 from kgrec.settings import Settings
 from kgrec.train.config import TrainConfig, load_config
-from kgrec.train.runs import RUNS_ROOT, find_run, list_runs
+from kgrec.train.runs import find_run, list_runs, runs_root
 
 TEST_COLUMNS = ("recall@10", "ndcg@10", "hit@10", "mrr@10", "recall@20", "ndcg@20")
 
@@ -134,7 +134,7 @@ def train(
     from kgrec.train import trainer
 
     if resume:
-        run_dir = find_run(RUNS_ROOT, resume)
+        run_dir = find_run(runs_root(), resume)
         data, config, _ = trainer.load_run(run_dir)
         with _train_progress() as progress:
             metrics = trainer.resume(run_dir, text_features(ctx, data, config),
@@ -146,7 +146,7 @@ def train(
         config = load_config(cli, config_file)
         data = load_graph_data(ctx, config.dataset, from_graph)
         with _train_progress() as progress:
-            run_dir, metrics = trainer.train_new(data, config, RUNS_ROOT, text_features(ctx, data, config),
+            run_dir, metrics = trainer.train_new(data, config, runs_root(), text_features(ctx, data, config),
                                                  reporter=RichReporter(progress, config.model).reporter())
     print_table([_metric_row(config.model, run_dir, metrics)], title=f"test metrics ({run_dir})")
 
@@ -156,7 +156,7 @@ def evaluate(
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Only runs of this dataset."),
 ) -> None:
     """Print the table of recorded runs (test metrics at the best validation epoch)."""
-    rows = list_runs(RUNS_ROOT, dataset)
+    rows = list_runs(runs_root(), dataset)
     print_table(rows, title=f"runs ({dataset or 'all datasets'}) — test metrics")
 
 
@@ -181,7 +181,7 @@ def ablate(
     variants = [("full", base), ("no-kg", replace(base, use_kg=False)), ("no-text", replace(base, use_text=False))]
     with _train_progress() as progress:
         for label, config in variants:
-            run_dir, metrics = trainer.train_new(data, config, RUNS_ROOT, text_features(ctx, data, config), split,
+            run_dir, metrics = trainer.train_new(data, config, runs_root(), text_features(ctx, data, config), split,
                                                  tag=label, reporter=RichReporter(progress, label).reporter())
             rows.append(_metric_row(label, run_dir, metrics))
     print_table(rows, title=f"ablation of {model} on {data.dataset} (split {split.split_id[:8]})")

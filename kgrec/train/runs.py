@@ -16,6 +16,11 @@ from kgrec.settings import PROJECT_ROOT
 RUNS_ROOT = PROJECT_ROOT / "runs"
 
 
+def runs_root() -> Path:
+    """``runs/`` under the project root, or ``$KGREC_RUNS_DIR``."""
+    return Path(os.environ.get("KGREC_RUNS_DIR") or RUNS_ROOT)
+
+
 def new_run_dir(root: Path, model: str, dataset: str, tag: str = "") -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = "-".join(p for p in (stamp, dataset, model, tag) if p)
@@ -55,7 +60,7 @@ def list_runs(root: Path, dataset: str | None = None) -> list[dict[str, Any]]:
     rows = []
     for run in sorted(p for p in root.glob("*") if (p / "metrics.json").exists()):
         config, metrics = read_json(run / "config.json"), read_json(run / "metrics.json")
-        if dataset and config.get("dataset") != dataset:
+        if dataset and metrics.get("dataset", config.get("dataset")) != dataset:
             continue
         test = metrics.get("test", {})
         rows.append({"run": run.name, "model": config["model"], "kg": config.get("use_kg"),

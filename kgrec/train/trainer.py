@@ -189,6 +189,9 @@ class Trainer:
                    "split_id": self.split.split_id, "dataset_checksum": self.data.checksum(),
                    "best_epoch": state.best_epoch, "epochs_run": state.epoch + 1,
                    "wall_seconds": round(state.wall_seconds, 2),
+                   "time_to_best_seconds": next((h["seconds"] for h in state.history
+                                                 if h["epoch"] == state.best_epoch), None),
+                   "history": state.history,
                    "valid": evaluate(self.model, self.data, self.split, "valid", self.config.ks),
                    "test": evaluate(self.model, self.data, self.split, "test", self.config.ks)}
         runs.write_json(self.run_dir / "metrics.json", metrics)
@@ -202,6 +205,7 @@ def prepare_run(data: GraphData, config: TrainConfig, root: Path, split: Split |
                 tag: str = "") -> tuple[Path, Split]:
     """Create ``runs/<id>/`` with config, graph, split and dataset checksum."""
     split = split or make_split(data, config.split_seed)
+    config = replace(config, dataset=data.dataset)
     run_dir = runs.new_run_dir(root, config.model, data.dataset, tag)
     config_dict = config.to_dict() | {"split_id": split.split_id, "dataset_checksum": data.checksum()}
     runs.write_json(run_dir / "config.json", config_dict)
