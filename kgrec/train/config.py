@@ -28,7 +28,7 @@ class TrainConfig:
     batch_size: int = 2048
     lr: float = 0.005
     embedding_size: int = 64
-    n_layers: int = 3
+    n_layers: int = 2
     reg_weight: float = 1e-4
     dropout: float = 0.0
     patience: int = 10
@@ -37,7 +37,7 @@ class TrainConfig:
     use_text: bool = True
     text_mode: str = "add"            # "add": id embedding + projected text; "replace": text only
     text_model: str = ""              # "" = the offline MiniLM package
-    kg_loss_weight: float = 0.0       # > 0 adds the TransR-style KG loss (KGAT)
+    kg_loss_weight: float = 1.0       # > 0 adds the TransR-style KG loss (KGAT; trains its attention)
     kg_batch_size: int = 4096
     aggregator: str = "light"         # KGAT aggregator: "bi" (bi-interaction) or "light" (parameter-free)
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
