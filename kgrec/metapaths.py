@@ -1,0 +1,189 @@
+"""Schema-level metapaths from users to items, their instance counts, samples, and graph stats.
+
+A metapath is a sequence of node types (U = User, I = Item, E = Entity) such as ``U-I-E-I``.
+Hops are undirected; U-I uses INTERACTED, U-U uses FRIEND, and hops among I/E use every KG
+relationship type of the dataset between those labels (from its ``KgrecDataset`` record).
+
+Instance counts are exact counts of *walks* (a node or relationship may repeat, e.g.
+u1-i1-u1-i1), i.e. ``1ᵀ A₁ A₂ … A_k 1`` over the typed adjacency matrices. They are computed in
+Cypher by splitting the path at its middle type and summing products of per-node degree
+counts (``COUNT {}`` on the degree store), never by expanding paths, so long paths stay cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kgrec.cypher import check_identifier, statement
+from kgrec.db import Graph
+from kgrec.errors import KgrecError
+
+TYPE_LABELS = {"U": "User", "I": "Item", "E": "Entity"}
+LABEL_TYPES = {v: k for k, v in TYPE_LABELS.items()}
+MAX_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Metapath:
+    types: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return "-".join(self.types)
+
+    def __len__(self) -> int:
+        return len(self.types) - 1
+
+
+def dataset_record(graph: Graph, dataset: str | None) -> dict[str, Any]:
+    """The KgrecDataset record; with ``dataset`` None, the only loaded one."""
+    if dataset is None:
+        names = [r["name"] for r in graph.run("load/datasets")]
+        if len(names) != 1:
+            raise KgrecError("no dataset loaded" if not names else
+                             f"several datasets loaded ({', '.join(names)}): choose one with --dataset",
+                             hint=None if names else "run `kgrec load ml100k` (or another loader)")
+        dataset = names[0]
+    record = graph.run("load/dataset", name=dataset)[0]["dataset"]
+    if record is None:
+        raise KgrecError(f"dataset {dataset!r} is not loaded", hint="see `kgrec graph stats`")
+    return record
+
+
+def hop_types(record: dict[str, Any]) -> dict[frozenset[str], set[str]]:
+    """Relationship types usable for each unordered pair of node types."""
+    hops: dict[frozenset[str], set[str]] = {}
+    if record.get("count_events"):
+        hops[frozenset("UI")] = {"INTERACTED"}
+    if record.get("count_friends"):
+        hops[frozenset("U")] = {"FRIEND"}
+    for signature in record.get("kg_signatures", []):
+        head, rel, tail = signature.split("|")
+        hops.setdefault(frozenset({LABEL_TYPES[head], LABEL_TYPES[tail]}), set()).add(rel)
+    return hops
+
+
+def enumerate_metapaths(hops: dict[frozenset[str], set[str]], max_length: int = MAX_LENGTH) -> list[Metapath]:
+    """All type sequences U ... I with 2..max_length hops that the schema allows."""
+    if not 2 <= max_length <= MAX_LENGTH:
+        raise KgrecError(f"--max-length must be between 2 and {MAX_LENGTH}")
+    found: list[Metapath] = []
+
+    def extend(path: tuple[str, ...]) -> None:
+        if len(path) - 1 >= 2 and path[-1] == "I":
+            found.append(Metapath(path))
+        if len(path) - 1 == max_length:
+            return
+        for nxt in "UIE":
+            if frozenset({path[-1], nxt}) in hops:
+                extend((*path, nxt))
+
+    extend(("U",))
+    return sorted(found, key=lambda m: (len(m), m.name))
+
+
+def parse_path(text: str, hops: dict[frozenset[str], set[str]]) -> Metapath:
+    types = tuple(t.strip().upper() for t in text.split("-"))
+    if any(t not in TYPE_LABELS for t in types) or not 2 <= len(types) - 1 <= MAX_LENGTH:
+        raise KgrecError(f"metapath {text!r}: use 3 to {MAX_LENGTH + 1} of U, I, E joined by '-' (e.g. U-I-E-I)")
+    for a, b in zip(types, types[1:], strict=False):
+        if frozenset({a, b}) not in hops:
+            raise KgrecError(f"metapath {text!r}: the dataset has no {a}-{b} relationships")
+    return Metapath(types)
+
+
+def _fill(template: str, path: Metapath, hops: dict[frozenset[str], set[str]]) -> str:
+    """Replace {{Tj}} by labels and {{Rj}} by whitelisted type alternations (A|B|C)."""
+    text = statement(template)
+    for j, t in enumerate(path.types):
+        text = text.replace(f"{{{{T{j}}}}}", check_identifier(TYPE_LABELS[t], set(TYPE_LABELS.values()), "label"))
+    for j, (a, b) in enumerate(zip(path.types, path.types[1:], strict=False), 1):
+        allowed = hops[frozenset({a, b})]
+        text = text.replace(f"{{{{R{j}}}}}", "|".join(check_identifier(r, allowed, "relationship type")
+                                                     for r in sorted(allowed)))
+    if "{{" in text:
+        raise KgrecError(f"statement {template} has unfilled markers for {path.name}")
+    return text
+
+
+def count_instances(graph: Graph, dataset: str, path: Metapath, hops: dict[frozenset[str], set[str]]) -> int:
+    return int(graph.query(_fill(f"metapaths/count_{len(path)}", path, hops), dataset=dataset)[0]["instances"])
+
+
+def metapath_counts(graph: Graph, dataset: str | None = None, max_length: int = MAX_LENGTH
+                    ) -> list[dict[str, Any]]:
+    record = dataset_record(graph, dataset)
+    hops = hop_types(record)
+    return [{"metapath": m.name, "hops": len(m), "instances": count_instances(graph, record["name"], m, hops)}
+            for m in enumerate_metapaths(hops, max_length)]
+
+
+def sample(graph: Graph, path_text: str, limit: int = 10, dataset: str | None = None) -> list[dict[str, Any]]:
+    """Up to ``limit`` instances, each starting from a different random start node."""
+    record = dataset_record(graph, dataset)
+    hops = hop_types(record)
+    path = parse_path(path_text, hops)
+    text = _fill(f"metapaths/sample_{len(path)}", path, hops)
+    return graph.query(text, dataset=record["name"], limit=limit, starts=max(limit * 20, 100))
+
+
+def graph_stats(graph: Graph, dataset: str | None = None) -> tuple[list[dict], list[dict]]:
+    return graph.run("graph/label_counts", dataset=dataset), graph.run("graph/rel_counts", dataset=dataset)
+
+
+def schema_edges(graph: Graph) -> list[tuple[str, str, str]]:
+    """(start label, type, end label) from ``db.schema.visualization()``."""
+    with graph.session() as sess:
+        record = sess.run(statement("graph/schema")).single()
+    if record is None:
+        return []
+    return sorted({(next(iter(r.start_node.labels)), r.type, next(iter(r.end_node.labels)))
+                   for r in record["relationships"]})
+
+
+def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
+    """Render the label/type schema as a PNG (KG types grouped per label pair)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pos = {"User": (0.0, 0.0), "Item": (1.0, 0.0), "Entity": (2.0, 0.0)}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for start, rel, end in edges:
+        if start in pos and end in pos:
+            groups.setdefault((start, end), []).append(rel)
+    fig, ax = plt.subplots(figsize=(13, 8))
+    for label, (x, y) in pos.items():
+        ax.add_patch(plt.Circle((x, y), 0.16, color={"User": "#8dd3c7", "Item": "#fdb462",
+                                                      "Entity": "#bebada"}[label], zorder=3))
+        ax.text(x, y, f":{label}", ha="center", va="center", fontsize=13, weight="bold", zorder=4)
+    for (start, end), rels in sorted(groups.items()):
+        _draw_group(ax, pos[start], pos[end], start, end, rels)
+    ax.set_xlim(-0.6, 2.9)
+    ax.set_ylim(-1.5, 1.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("kgrec graph schema (from CALL db.schema.visualization())", fontsize=12)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _draw_group(ax: Any, a: tuple[float, float], b: tuple[float, float], start: str, end: str,
+                rels: list[str]) -> None:
+    shown = rels if len(rels) <= 8 else [*rels[:7], f"… {len(rels) - 7} more"]
+    label = "\n".join(shown)
+    if a == b:  # self loop above (User) or below (Item/Entity)
+        up = 1 if start == "User" else -1
+        ax.annotate("", xy=(a[0] + 0.1, a[1] + 0.12 * up), xytext=(a[0] - 0.1, a[1] + 0.12 * up),
+                    arrowprops={"arrowstyle": "->", "connectionstyle": f"arc3,rad={-1.6 * up}"})
+        ax.text(a[0], a[1] + 0.45 * up, label, ha="center", va="bottom" if up > 0 else "top", fontsize=7)
+        return
+    rad = 0.35 if a[0] < b[0] else 0.35
+    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 18, "shrinkB": 18,
+                                                 "connectionstyle": f"arc3,rad={rad}"})
+    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + (-0.55 if a[0] < b[0] else 0.55)
+    ax.text(mx, my, label, ha="center", va="top" if a[0] < b[0] else "bottom", fontsize=7)
