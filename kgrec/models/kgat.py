@@ -4,7 +4,9 @@ Nodes: users, items and KG entities in one graph (training interactions + every 
 each with its reverse). Edge attention follows KGAT,
 ``π(h, r, t) = (W e_t ⊙ e_r)ᵀ tanh(W e_h + e_r)`` (TransR's relation projection factored as
 a shared ``W`` and a relation vector so it costs O(d) per edge), normalised over each node's
-incoming edges with ``dgl.nn.functional.edge_softmax``. Aggregation is KGAT's bi-interaction
+incoming edges with ``dgl.nn.functional.edge_softmax``. As in KGAT, attention is recomputed
+without gradient at the start of every epoch (and for evaluation); its parameters are trained by
+the KG loss (``kg_loss_weight``). Aggregation is KGAT's bi-interaction
 (``aggregator="bi"``, layer outputs concatenated) or parameter-free attentive averaging
 (``"light"``, layer outputs averaged as in LightGCN). Node inputs are learned embeddings plus
 projected text vectors. Loss: BPR, plus an optional TransR-style KG loss.
