@@ -16,7 +16,6 @@ from kgrec.cli.app import app, console, print_table, settings_of
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
 from kgrec.serve import coldstart, events, recommend, writeback
-from kgrec.serve.vectors import RUNS_DIR
 
 models_app = typer.Typer(help="List, activate and drop written-back model versions.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -55,7 +54,8 @@ def write_back_cmd(
     run: str = typer.Option(..., "--run", help="Run id under runs/ (or a run directory)."),
     activate: bool = typer.Option(True, "--activate/--no-activate",
                                   help="Make the new version active once it is complete."),
-    runs_dir: Path = typer.Option(RUNS_DIR, "--runs-dir", help="Where run directories live."),
+    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Where run directories live "
+                                             "(default runs/ or $KGREC_RUNS_DIR)."),
 ) -> None:
     """Write a run's embeddings into the graph as a new model version (vectors + vector index).
 

@@ -17,9 +17,8 @@ import numpy as np
 
 from kgrec.data import GraphData
 from kgrec.errors import KgrecError
-from kgrec.settings import PROJECT_ROOT
+from kgrec.train.runs import runs_root
 
-RUNS_DIR = PROJECT_ROOT / "runs"
 NORM_HEADROOM = 1.25  # M = headroom x the largest trained item norm, so cold items fit too
 
 
@@ -36,8 +35,9 @@ class Run:
         return int(self.embeddings["Item"].shape[1])
 
 
-def run_directory(run: str, runs_dir: Path = RUNS_DIR) -> Path:
-    """``run`` is a run id under ``runs/`` or a path to a run directory."""
+def run_directory(run: str, runs_dir: Path | None = None) -> Path:
+    """``run`` is a run id under ``runs/`` (or $KGREC_RUNS_DIR) or a path to a run directory."""
+    runs_dir = runs_dir or runs_root()
     path = Path(run)
     if path.is_dir():
         return path
@@ -49,7 +49,7 @@ def run_directory(run: str, runs_dir: Path = RUNS_DIR) -> Path:
     return path
 
 
-def load_run(run: str, runs_dir: Path = RUNS_DIR) -> Run:
+def load_run(run: str, runs_dir: Path | None = None) -> Run:
     """Load keys (graph/) and embeddings.npz of a training run, checking that they line up."""
     directory = run_directory(run, runs_dir)
     emb_path = directory / "embeddings.npz"

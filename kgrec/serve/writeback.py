@@ -20,7 +20,7 @@ from kgrec.cypher import splice
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
 from kgrec.serve import coldstart
-from kgrec.serve.vectors import RUNS_DIR, Run, augment_items, augment_queries, load_run, max_norm_for
+from kgrec.serve.vectors import Run, augment_items, augment_queries, load_run, max_norm_for
 
 LABELS = frozenset({"User", "Item", "Entity"})
 BATCH_SIZE = 5000
@@ -53,7 +53,7 @@ def names_for(seq: int) -> tuple[str, str, str]:
     return version, f"emb_{version}", f"kgrec_item_{version}"
 
 
-def write_back(graph: Graph, run: str | Run, *, activate: bool = True, runs_dir: Path = RUNS_DIR,
+def write_back(graph: Graph, run: str | Run, *, activate: bool = True, runs_dir: Path | None = None,
                batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> ModelVersion:
     """Write a run's embeddings as a new version; activate it when complete (unless told not to)."""
     loaded = run if isinstance(run, Run) else load_run(run, runs_dir)

@@ -1,0 +1,149 @@
+"""Top-10 hybrid recommendation latency (Cypher: vector index + graph filters + exact re-scoring)
+against numpy brute-force top-k over the same vectors in-process, at ml-100k size (943 users,
+1,682 items) and 50k items; plus 50 concurrent clients for 60 s (errors, throughput).
+
+Data: the synthetic clustered world of tests/serve_fixtures.py (64-d embeddings, genres, KG links,
+friends). "Hybrid" = unseen items of one genre (the user's most frequent genre), the filter the
+numpy baseline applies too. Prints one JSON line; `--json OUT` also writes it.
+
+    KGREC_INSTANCE=bench KGREC_BOLT_PORT=... .venv/bin/python benchmarks/latency.py [--quick] [--scale X]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kgrec import migrations  # noqa: E402
+from kgrec.db import Graph  # noqa: E402
+from kgrec.maintenance import wipe_data  # noqa: E402
+from kgrec.serve import recommend, writeback  # noqa: E402
+from kgrec.serve.recommend import Filters  # noqa: E402
+from kgrec.settings import load_settings  # noqa: E402
+from tests.serve_fixtures import World, load_world, make_run, make_world  # noqa: E402
+
+DIM = 64
+K = 10
+
+
+def favourite_genre(world: World, user: str) -> str:
+    return Counter(g for item in world.seen[user] for g in world.genres[item]).most_common(1)[0][0]
+
+
+def numpy_top_k(items: np.ndarray, user_vec: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    scores = items @ user_vec
+    scores = np.where(allowed, scores, -np.inf)
+    top = np.argpartition(-scores, k)[:k]
+    return top[np.argsort(-scores[top])]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    arr = np.array(samples) * 1000
+    return float(np.percentile(arr, 50)), float(np.percentile(arr, 99))
+
+
+def measure(graph: Graph, world: World, queries: int) -> dict[str, float]:
+    rng = np.random.default_rng(3)
+    users = [world.user_keys[i] for i in rng.integers(0, len(world.user_keys), queries)]
+    genre_of = {u: favourite_genre(world, u) for u in set(users)}
+    item_index = {k: n for n, k in enumerate(world.item_keys)}
+    genre_mask = {g: np.array([g in world.genres[k] for k in world.item_keys]) for g in set(genre_of.values())}
+    for user in users[:20]:  # warm-up: plans compiled, pages cached
+        recommend.recommend(graph, world.dataset, user, K, Filters(genre=genre_of[user]))
+    cypher, brute = [], []
+    for user in users:
+        began = time.perf_counter()
+        recommend.recommend(graph, world.dataset, user, K, Filters(genre=genre_of[user]))
+        cypher.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        allowed = genre_mask[genre_of[user]].copy()
+        allowed[[item_index[k] for k in world.seen[user]]] = False
+        numpy_top_k(world.items, world.users[world.user_keys.index(user)], allowed, K)
+        brute.append(time.perf_counter() - began)
+    (c50, c99), (b50, b99) = percentiles(cypher), percentiles(brute)
+    return {"cypher_p50": c50, "cypher_p99": c99, "numpy_p50": b50, "numpy_p99": b99}
+
+
+def concurrent(graph: Graph, world: World, clients: int, duration: float) -> dict[str, float]:
+    stop, done, errors = threading.Event(), [], []
+
+    def client(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        while not stop.is_set():
+            user = world.user_keys[int(rng.integers(0, len(world.user_keys)))]
+            try:
+                recommend.recommend(graph, world.dataset, user, K)
+                done.append(1)
+            except Exception as exc:  # noqa: BLE001 - every failure counts
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(duration)
+    stop.set()
+    for t in threads:
+        t.join()
+    return {"requests": len(done), "errors": len(errors), "per_s": len(done) / duration}
+
+
+def run_size(graph: Graph, label: str, users: int, items: int, queries: int) -> dict[str, float]:
+    world = make_world(users=users, items=items, dim=DIM, per_user=20, dataset="latbench", seed=11)
+    wipe_data(graph)
+    load_world(graph, world, with_text=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        make_run(Path(tmp), world, f"lat-{label}")
+        model = writeback.write_back(graph, f"lat-{label}", runs_dir=Path(tmp))
+    result = measure(graph, world, queries)
+    result["world"] = world
+    result["model"] = model
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="Also write {'rows': [...]} here.")
+    parser.add_argument("--quick", action="store_true", help="Fewer queries, 10 s of concurrency.")
+    parser.add_argument("--scale", type=float, default=1.0, help="Multiply the 50k-item size.")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0, help="Seconds of concurrent load.")
+    args = parser.parse_args()
+    queries = 100 if args.quick else 500
+    duration = 10.0 if args.quick else args.duration
+    sizes = [("ml-100k size", 943, 1682), (f"{int(50_000 * args.scale)} items", 5000, int(50_000 * args.scale))]
+    rows = []
+    with Graph(load_settings()) as graph:
+        migrations.migrate(graph)
+        for label, users, items in sizes:
+            r = run_size(graph, label, users, items, queries)
+            for q in ("p50", "p99"):
+                rows.append({"metric": f"top-{K} hybrid latency {q}, {label}", "kgrec": round(r[f"cypher_{q}"], 2),
+                             "baseline": round(r[f"numpy_{q}"], 3), "baseline_name": "numpy brute force in-process",
+                             "unit": "ms", "higher_is_better": False,
+                             "note": f"{items} items, {DIM}-d, genre filter + unseen, {queries} queries"})
+            load = concurrent(graph, r["world"], args.clients, duration)
+            rows.append({"metric": f"{args.clients} concurrent clients for {duration:.0f} s, {label}",
+                         "kgrec": round(load["per_s"], 1), "baseline": 0, "baseline_name": "errors allowed",
+                         "unit": "requests/s", "higher_is_better": True,
+                         "note": f"{load['requests']} requests, {load['errors']} errors"})
+            writeback.drop_version(graph, r["model"].version, force=True)
+        wipe_data(graph)
+    out = {"rows": rows}
+    print(json.dumps(out))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
