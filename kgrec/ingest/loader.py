@@ -82,6 +82,12 @@ def load_plan(graph: Graph, plan: LoadPlan, batch_size: int = DEFAULT_BATCH, sho
     return report
 
 
+def delete_dataset(graph: Graph, name: str) -> None:
+    """Remove one dataset (relationships first, in small batches, then nodes and its record)."""
+    graph.run("load/delete_dataset_rels", name=name)
+    graph.run("load/delete_dataset_nodes", name=name)
+
+
 def _steps(plan: LoadPlan) -> Iterator[tuple[str, str, Sequence[dict[str, Any]], dict[str, Any]]]:
     for label in ("User", "Item", "Entity"):
         text = splice("load/merge_nodes", label=(label, NODE_LABELS))

@@ -142,7 +142,8 @@ def _users(atomic: AtomicFile, raw: RawDataset) -> None:
         props: dict[str, Any] = {}
         for i, field_name in enumerate(atomic.fields):
             if i != uid and field_name in profile and values[i] not in ("", None):
-                props[profile[field_name]] = _maybe_int(values[i])
+                value = values[i]
+                props[profile[field_name]] = _maybe_int(value) if field_name == "age" else value
         if props:
             props["text"] = ", ".join(f"{k} {v}" for k, v in props.items())
         raw.users.append(NodeRow(values[uid], props, Where(str(atomic.path), line)))
