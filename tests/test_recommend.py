@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from kgrec.cypher import statement
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
 from kgrec.serve import recommend, writeback
@@ -115,3 +116,17 @@ def test_cli_recommend_explain(graph: Graph, world) -> None:
     assert all(len(item["explanation"]) == len(item["paths"]) for item in out["items"])
     table = run_cli("recommend", "--user", "3", "--explain", env=suite_env())
     assert table.returncode == 0 and "because you liked" in table.stdout
+
+
+def test_browser_queries_match_the_cli(graph: Graph, world) -> None:
+    user = world.user_keys[3]
+    rows = graph.query(statement("browser/recommendations"), user_key=user, dataset="tiny", k=10.0)
+    assert ["tiny:" + r["item"] for r in rows] == numpy_top_k(world, user, 10)
+    neighbourhood = graph.query(statement("browser/user_neighbourhood"), user_key=user)
+    assert len(neighbourhood) == sum(len(world.item_entities[i]) for i in world.seen[user])
+    paths = graph.query(statement("browser/explanation_paths"), user_key=user, dataset="tiny")
+    assert paths and all(len(r["p"]) == 7 for r in paths)  # (u)-(x)-(e)-(rec): 4 nodes + 3 types
+    item = keys(recommend.recommend(graph, "tiny", user, 1))[0]
+    also = graph.query(statement("browser/people_also_liked"), user_key=user, item_key=item)
+    assert also and all(len(r["p"]) == 7 for r in also)
+    assert graph.query(statement("browser/models"))[0]["active"] is True
