@@ -134,13 +134,8 @@ def graph_stats(graph: Graph, dataset: str | None = None) -> tuple[list[dict], l
 
 
 def schema_edges(graph: Graph) -> list[tuple[str, str, str]]:
-    """(start label, type, end label) from ``db.schema.visualization()``."""
-    with graph.session() as sess:
-        record = sess.run(statement("graph/schema")).single()
-    if record is None:
-        return []
-    return sorted({(next(iter(r.start_node.labels)), r.type, next(iter(r.end_node.labels)))
-                   for r in record["relationships"]})
+    """(start label, type, end label) patterns present in the data (exact, unlike db.schema.visualization)."""
+    return [(r["start"], r["type"], r["end"]) for r in graph.run("graph/schema_patterns")]
 
 
 def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
@@ -150,7 +145,7 @@ def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pos = {"User": (0.0, 0.0), "Item": (1.0, 0.0), "Entity": (2.0, 0.0)}
+    pos = {"User": (0.0, 0.0), "Item": (1.2, 0.0), "Entity": (2.4, 0.0)}
     groups: dict[tuple[str, str], list[str]] = {}
     for start, rel, end in edges:
         if start in pos and end in pos:
@@ -162,11 +157,11 @@ def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
         ax.text(x, y, f":{label}", ha="center", va="center", fontsize=13, weight="bold", zorder=4)
     for (start, end), rels in sorted(groups.items()):
         _draw_group(ax, pos[start], pos[end], start, end, rels)
-    ax.set_xlim(-0.6, 2.9)
+    ax.set_xlim(-0.8, 3.2)
     ax.set_ylim(-1.5, 1.5)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title("kgrec graph schema (from CALL db.schema.visualization())", fontsize=12)
+    ax.set_title("kgrec graph schema: (label)-[type]->(label) patterns in the database", fontsize=12)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -180,10 +175,11 @@ def _draw_group(ax: Any, a: tuple[float, float], b: tuple[float, float], start: 
         up = 1 if start == "User" else -1
         ax.annotate("", xy=(a[0] + 0.1, a[1] + 0.12 * up), xytext=(a[0] - 0.1, a[1] + 0.12 * up),
                     arrowprops={"arrowstyle": "->", "connectionstyle": f"arc3,rad={-1.6 * up}"})
-        ax.text(a[0], a[1] + 0.45 * up, label, ha="center", va="bottom" if up > 0 else "top", fontsize=7)
+        side = {"User": 0.0, "Item": -0.05, "Entity": 0.25}[start]
+        ax.text(a[0] + side, a[1] + 0.45 * up, label, ha="center", va="bottom" if up > 0 else "top", fontsize=7)
         return
     rad = 0.35 if a[0] < b[0] else 0.35
     ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 18, "shrinkB": 18,
                                                  "connectionstyle": f"arc3,rad={rad}"})
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + (-0.55 if a[0] < b[0] else 0.55)
+    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + (-0.3 if start == "User" else -0.55 if a[0] < b[0] else 0.55)
     ax.text(mx, my, label, ha="center", va="top" if a[0] < b[0] else "bottom", fontsize=7)

@@ -136,7 +136,7 @@ def graph_stats(ctx: typer.Context, dataset: Optional[str] = typer.Option(None, 
 def graph_schema(ctx: typer.Context,
                  png: Path = typer.Option(PROJECT_ROOT / "docs" / "img" / "graph_model.png", "--png",
                                           help="Where to write the picture.")) -> None:
-    """Draw the schema Neo4j reports (db.schema.visualization) as a PNG."""
+    """Draw the (label)-[type]->(label) patterns present in the database as a PNG."""
     with Graph(settings_of(ctx)) as graph:
         edges = metapaths.schema_edges(graph)
     metapaths.draw_schema(edges, png)
