@@ -1,5 +1,5 @@
 // "People who liked X also liked it": U-I-U-I paths from the user to one recommended item $item_key.
-// In Neo4j Browser first run:  :params {user_key: 'ml-100k:1', item_key: 'ml-100k:50'}
+// In Neo4j Browser first run:  :params {user_key: 'ml100k:1', item_key: 'ml100k:50'}
 MATCH (u:User {key: $user_key}), (rec:Item {key: $item_key})
 MATCH (u)-[:INTERACTED]->(x:Item)<-[:INTERACTED]-(v:User)-[:INTERACTED]->(rec)
 WHERE v <> u AND x <> rec

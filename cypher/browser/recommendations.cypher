@@ -1,6 +1,6 @@
 // The user's top-$k unseen items from the active model, with dot-product scores (same ranking as
 // `kgrec recommend`): vector index over-fetch, exclude seen items, exact re-scoring.
-// In Neo4j Browser first run:  :params {user_key: 'ml-100k:1', dataset: 'ml-100k', k: 10}
+// In Neo4j Browser first run:  :params {user_key: 'ml100k:1', dataset: 'ml100k', k: 10}
 MATCH (m:KgrecModel {dataset: $dataset, active: true})
 MATCH (u:User {key: $user_key})
 CALL db.index.vector.queryNodes(m.index, 100, u[m.property]) YIELD node AS i

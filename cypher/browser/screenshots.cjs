@@ -1,7 +1,7 @@
 // Screenshots of the real Neo4j Browser (served by the managed server) in headless Chromium.
 // Usage (from the project root, with playwright-core installed: npm install playwright-core):
 //   NODE_PATH=<dir>/node_modules KGREC_HTTP_PORT=7474 KGREC_BOLT_PORT=7687 NEO4J_PASSWORD=$(cat .kgrec/instances/default/password) \
-//   KGREC_USER_KEY=ml-100k:1 KGREC_DATASET=ml-100k node cypher/browser/screenshots.cjs docs/img
+//   KGREC_USER_KEY=ml100k:1 KGREC_DATASET=ml100k node cypher/browser/screenshots.cjs docs/img
 const { chromium } = require("playwright-core");
 const { readFileSync, mkdtempSync } = require("node:fs");
 const { tmpdir } = require("node:os");
@@ -13,8 +13,8 @@ const out = process.argv[2] ?? "docs/img";
 const http = process.env.KGREC_HTTP_PORT ?? "7474";
 const bolt = process.env.KGREC_BOLT_PORT ?? "7687";
 const password = process.env.NEO4J_PASSWORD;
-const userKey = process.env.KGREC_USER_KEY ?? "ml-100k:1";
-const dataset = process.env.KGREC_DATASET ?? "ml-100k";
+const userKey = process.env.KGREC_USER_KEY ?? "ml100k:1";
+const dataset = process.env.KGREC_DATASET ?? "ml100k";
 const query = (name) => readFileSync(`cypher/browser/${name}.cypher`, "utf8")
   .split("\n").filter((l) => !l.trim().startsWith("//")).join("\n").trim();
 
@@ -50,7 +50,7 @@ async function run(text) {
 const STYLE = `:style
 node.User { color: #C990C0; border-color: #b261a5; text-color-internal: #FFFFFF; caption: "User {id}"; diameter: 65px; }
 node.Item { color: #57C7E3; border-color: #23b3d7; text-color-internal: #2A2C34; caption: "{title}"; diameter: 60px; }
-node.Entity { color: #F79767; border-color: #f36924; text-color-internal: #FFFFFF; caption: "{name}"; diameter: 55px; }
+node.Entity { color: #F79767; border-color: #f36924; text-color-internal: #FFFFFF; caption: "{id}"; diameter: 55px; }
 relationship { caption: "<type>"; }`;
 
 async function shot(name, paramsText, queryName) {

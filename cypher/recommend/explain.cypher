@@ -1,6 +1,6 @@
 // Best metapath instances linking user $user_key to each item in $items:
-//   U-I-E-I  "because you liked X, which shares E": ranked by embedding similarity of X to the item,
-//            then by how specific E is (fewer links);
+//   U-I-E-I  "because you liked X, which shares E": ranked by how specific E is (fewest links: a
+//            shared director beats a shared country), then by embedding similarity of X to the item;
 //   U-I-U-I  "people who liked X also liked it": ranked by the number of such people.
 MATCH (m:KgrecModel {dataset: $dataset})
 WHERE ($version IS NULL AND m.active) OR m.version = $version
@@ -16,7 +16,7 @@ CALL (m, u, rec) {
   WITH x, e, r2,
        reduce(s = 0.0, j IN range(0, size(xv) - 2) | s + xv[j] * rv[j]) AS similarity,
        COUNT { (e)--() } AS degree
-  ORDER BY similarity DESC, degree ASC
+  ORDER BY degree ASC, similarity DESC
   LIMIT $per_kind
   RETURN collect({kind: 'U-I-E-I', via_key: x.key, via_title: coalesce(x.title, x.id),
                   entity_key: e.key, entity: coalesce(e.name, e.title, e.id),
