@@ -8,7 +8,7 @@ import torch
 
 from kgrec.graph import build_heterograph
 from kgrec.models import MODELS, model_class
-from kgrec.models.base import Batch
+from kgrec.models.base import Batch, ranking_loss
 from kgrec.train.config import TrainConfig
 from kgrec.train.split import make_split
 from tests.train_fixtures import fake_text_features, tiny_graph
@@ -69,3 +69,41 @@ def test_text_features_change_item_inputs() -> None:
     has_text = np.array([t is not None for t in data.texts["Item"]])
     assert not torch.allclose(a[has_text], b[has_text])
     assert torch.allclose(a[~has_text], b[~has_text])      # no text: the learned embedding alone
+
+
+def test_softmax_loss_on_a_hand_checked_case() -> None:
+    config = TrainConfig(loss="softmax", temperature=0.5)
+    users = torch.tensor([[2.0, 0.0]])                    # cosine ignores lengths
+    pos = torch.tensor([[3.0, 0.0]])                      # cos = 1
+    neg = torch.tensor([[[0.0, 1.0], [-1.0, 0.0]]])      # cos = 0 and -1
+    expected = np.log(np.exp(2.0) + np.exp(0.0) + np.exp(-2.0)) - 2.0
+    assert float(ranking_loss(config, users, pos, neg)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_bpr_loss_averages_over_every_negative() -> None:
+    config = TrainConfig(loss="bpr")
+    users, pos = torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0, 0.0]])   # pos score 2
+    neg = torch.tensor([[[1.0, 5.0], [3.0, 0.0]]])                        # scores 1 and 3
+    expected = (np.log1p(np.exp(-1.0)) + np.log1p(np.exp(1.0))) / 2
+    assert float(ranking_loss(config, users, pos, neg)) == pytest.approx(expected, rel=1e-6)
+    single = ranking_loss(config, users, pos, neg[:, 1])                  # (b, d) negatives still work
+    assert float(single) == pytest.approx(np.log1p(np.exp(1.0)), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["bprmf", "lightgcn", "kgat"])
+def test_softmax_models_score_by_cosine(name: str) -> None:
+    torch.manual_seed(0)
+    data = tiny_graph()
+    split = make_split(data, 0)
+    config = TrainConfig(model=name, embedding_size=8, loss="softmax", n_negatives=3)
+    model = model_class(name)(data, split.train, config, fake_text_features(data))
+    batch = Batch(torch.tensor([0, 1]), torch.tensor([0, 11]), torch.tensor([[5, 6, 7], [1, 2, 3]]))
+    model.train()
+    loss = model.loss(batch)
+    assert torch.isfinite(loss)
+    loss.backward()
+    model.eval()
+    emb = model.embeddings()
+    np.testing.assert_allclose(np.linalg.norm(emb["Item"], axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(model.score_all(torch.tensor([0, 1])).numpy(), emb["User"][:2] @ emb["Item"].T,
+                               rtol=1e-5, atol=1e-5)

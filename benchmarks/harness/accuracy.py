@@ -51,7 +51,8 @@ def run(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[Row], list
     if graph is None:
         return [missing(section, "all metrics", "RecBole", "no graph for this dataset in this build")], notes
     rb_name = f"{dataset}-split"
-    manifest = write_atomic(graph, split, work / "atomic", rb_name)
+    parts = split if isinstance(split, dict) else {p: getattr(split, p) for p in ("train", "valid", "test")}
+    manifest = write_atomic(graph, parts, work / "atomic", rb_name)
     notes.append(f"{dataset}: split {getattr(split, 'split_id', '?')} — train/valid/test "
                  f"{manifest['rows']['train']}/{manifest['rows']['valid']}/{manifest['rows']['test']} interactions; "
                  f"atomic files in {Path(manifest['dir']).relative_to(PROJECT_ROOT)}")

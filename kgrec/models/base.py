@@ -22,7 +22,7 @@ TextFeatures = dict[str, tuple[np.ndarray, np.ndarray]]   # label -> (vectors, m
 class Batch:
     users: torch.Tensor          # (b,) user indices
     pos_items: torch.Tensor      # (b,) observed items
-    neg_items: torch.Tensor      # (b,) sampled unobserved items
+    neg_items: torch.Tensor      # (b,) or (b, k) sampled unobserved items
     kg: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # h, r, t, t'
 
 
@@ -52,14 +52,37 @@ class Recommender(nn.Module):
         return super().train(mode)
 
     def final_vectors(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Final (users, items) vectors; cached while the model is in eval mode."""
+        """Final (users, items) vectors; cached while the model is in eval mode.
+
+        With the softmax loss the vectors are L2-normalised, so ``user · item`` is the cosine the
+        loss was trained on.
+        """
         if self.training:
-            return self.propagate()
+            return self.output(*self.propagate())
         if self._cache is None:
             with torch.no_grad():
-                users, items = self.propagate()
+                users, items = self.output(*self.propagate())
             self._cache = (users.detach(), items.detach())
         return self._cache
+
+    def output(self, users: torch.Tensor, items: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.config.loss == "softmax":
+            return nn.functional.normalize(users, dim=-1), nn.functional.normalize(items, dim=-1)
+        return users, items
+
+    def ranking_loss(self, user_vecs: torch.Tensor, item_vecs: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """The configured ranking loss on the batch's (user, positive, negatives) final vectors.
+
+        With several negatives per positive the scores come from one ``users @ itemsᵀ`` product
+        and are gathered, far cheaper than gathering (b, k, d) item vectors.
+        """
+        if batch.neg_items.dim() == 1:
+            u, p, n = user_vecs[batch.users], item_vecs[batch.pos_items], item_vecs[batch.neg_items]
+            return ranking_loss(self.config, u, p, n)
+        users, items = self.output(user_vecs[batch.users], item_vecs)
+        scores = users @ items.T
+        return scores_loss(self.config, scores.gather(1, batch.pos_items[:, None]),
+                           scores.gather(1, batch.neg_items))
 
     def score_all(self, users: torch.Tensor) -> torch.Tensor:
         user_vecs, item_vecs = self.final_vectors()
@@ -78,6 +101,33 @@ class Recommender(nn.Module):
 
     def extra_embeddings(self) -> dict[str, np.ndarray]:
         return {}
+
+
+def first_negatives(batch: Batch) -> torch.Tensor:
+    """One negative per row (the first), for the L2 regulariser."""
+    return batch.neg_items if batch.neg_items.dim() == 1 else batch.neg_items[:, 0]
+
+
+def ranking_loss(config: TrainConfig, users: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor
+                 ) -> torch.Tensor:
+    """BPR (mean over every negative) or sampled softmax over cosine scores / temperature.
+
+    ``users``/``pos`` are (b, d), ``neg`` is (b, d) or (b, k, d). Sampled softmax (InfoNCE):
+    ``-log exp(cos(u,p)/τ) / (exp(cos(u,p)/τ) + Σ_k exp(cos(u,n_k)/τ))``.
+    """
+    if neg.dim() == 2:
+        neg = neg[:, None]
+    if config.loss == "softmax":
+        users, pos, neg = (nn.functional.normalize(t, dim=-1) for t in (users, pos, neg))
+    return scores_loss(config, (users * pos).sum(-1)[:, None], torch.einsum("bd,bkd->bk", users, neg))
+
+
+def scores_loss(config: TrainConfig, pos_scores: torch.Tensor, neg_scores: torch.Tensor) -> torch.Tensor:
+    """BPR or softmax from (b, 1) positive and (b, k) negative scores."""
+    if config.loss == "bpr":
+        return bpr_loss(pos_scores, neg_scores)
+    logits = torch.cat([pos_scores, neg_scores], 1) / config.temperature
+    return (torch.logsumexp(logits, 1) - logits[:, 0]).mean()
 
 
 def bpr_loss(pos_scores: torch.Tensor, neg_scores: torch.Tensor) -> torch.Tensor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kgrec.models.base import Batch, Recommender, bpr_loss, l2_reg, node_input
+from kgrec.models.base import Batch, Recommender, first_negatives, l2_reg, node_input
 
 
 class BPRMF(Recommender):
@@ -16,5 +16,5 @@ class BPRMF(Recommender):
 
     def loss(self, batch: Batch):
         user_vecs, item_vecs = self.propagate()
-        u, p, n = user_vecs[batch.users], item_vecs[batch.pos_items], item_vecs[batch.neg_items]
-        return bpr_loss((u * p).sum(1), (u * n).sum(1)) + self.config.reg_weight * l2_reg(u, p, n)
+        u, p, n = user_vecs[batch.users], item_vecs[batch.pos_items], item_vecs[first_negatives(batch)]
+        return self.ranking_loss(user_vecs, item_vecs, batch) + self.config.reg_weight * l2_reg(u, p, n)

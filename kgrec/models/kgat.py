@@ -22,7 +22,7 @@ from dgl.nn.functional import edge_softmax
 from torch import nn
 
 from kgrec.graph import INTERACTED, build_heterograph, reverse_name, to_collaborative_kg
-from kgrec.models.base import Batch, Recommender, bpr_loss, l2_reg, node_input
+from kgrec.models.base import Batch, Recommender, bpr_loss, first_negatives, l2_reg, node_input
 
 
 class BiInteraction(nn.Module):
@@ -126,13 +126,11 @@ class KGAT(Recommender):
 
     def loss(self, batch: Batch):
         final = self.propagate_all()
-        users = final[self.offsets["User"] + batch.users]
-        pos = final[self.offsets["Item"] + batch.pos_items]
-        neg = final[self.offsets["Item"] + batch.neg_items]
         ego = self.ego()
         reg = l2_reg(ego[self.offsets["User"] + batch.users], ego[self.offsets["Item"] + batch.pos_items],
-                     ego[self.offsets["Item"] + batch.neg_items])
-        loss = bpr_loss((users * pos).sum(1), (users * neg).sum(1)) + self.config.reg_weight * reg
+                     ego[self.offsets["Item"] + first_negatives(batch)])
+        loss = self.ranking_loss(self.slice_label(final, "User"), self.slice_label(final, "Item"), batch)
+        loss = loss + self.config.reg_weight * reg
         if batch.kg is not None and self.config.kg_loss_weight > 0:
             loss = loss + self.config.kg_loss_weight * self.kg_loss(ego, *batch.kg)
         return loss

@@ -6,7 +6,7 @@ import dgl.function as fn
 import torch
 
 from kgrec.graph import user_item_graph
-from kgrec.models.base import Batch, Recommender, bpr_loss, l2_reg, node_input
+from kgrec.models.base import Batch, Recommender, first_negatives, l2_reg, node_input
 
 
 class LightGCN(Recommender):
@@ -35,8 +35,7 @@ class LightGCN(Recommender):
 
     def loss(self, batch: Batch):
         user_vecs, item_vecs = self.propagate()
-        u, p, n = user_vecs[batch.users], item_vecs[batch.pos_items], item_vecs[batch.neg_items]
         ego_u = self.users()[batch.users]
         items = self.items()
-        reg = l2_reg(ego_u, items[batch.pos_items], items[batch.neg_items])
-        return bpr_loss((u * p).sum(1), (u * n).sum(1)) + self.config.reg_weight * reg
+        reg = l2_reg(ego_u, items[batch.pos_items], items[first_negatives(batch)])
+        return self.ranking_loss(user_vecs, item_vecs, batch) + self.config.reg_weight * reg

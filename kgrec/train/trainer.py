@@ -129,7 +129,9 @@ class Trainer:
         for start in range(0, len(order), self.config.batch_size):
             chunk = self.pairs[order[start:start + self.config.batch_size]]
             users = chunk[:, 0]
-            negatives = self.sampler.sample(users, rng)
+            k = self.config.n_negatives
+            negatives = self.sampler.sample(np.repeat(users, k), rng).reshape(len(users), k) if k > 1 \
+                else self.sampler.sample(users, rng)
             kg_batch = None
             if use_kg_loss:
                 rows = kg[rng.integers(0, len(kg), self.config.kg_batch_size)]
