@@ -107,3 +107,24 @@ def test_softmax_models_score_by_cosine(name: str) -> None:
     np.testing.assert_allclose(np.linalg.norm(emb["Item"], axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(model.score_all(torch.tensor([0, 1])).numpy(), emb["User"][:2] @ emb["Item"].T,
                                rtol=1e-5, atol=1e-5)
+
+
+def test_contrastive_lightgcn_adds_noise_only_in_training() -> None:
+    torch.manual_seed(0)
+    data = tiny_graph()
+    split = make_split(data, 0)
+    config = TrainConfig(model="lightgcn", embedding_size=8, loss="softmax", n_negatives=4, cl_weight=0.5)
+    model = model_class("lightgcn")(data, split.train, config)
+    batch = Batch(torch.tensor([0, 1, 2]), torch.tensor([0, 11, 3]), torch.tensor([[5, 6, 7, 8]] * 3))
+    model.train()
+    with_cl = model.loss(batch)
+    with_cl.backward()
+    plain = TrainConfig(model="lightgcn", embedding_size=8, loss="softmax", n_negatives=4)
+    object.__setattr__(model, "config", plain)
+    assert float(model.loss(batch)) < float(with_cl)              # the InfoNCE term is positive
+    clean, _ = model.propagate_layers()
+    noisy, _ = model.propagate_layers(noise=0.1)
+    assert not torch.allclose(clean, noisy)
+    model.eval()
+    users, items = model.propagate()
+    assert torch.allclose(torch.cat([users, items]), clean)      # evaluation is noise-free

@@ -87,3 +87,14 @@ def test_cli_trains_from_saved_graph_and_lists_runs(tmp_path: Path) -> None:
     assert "lightgcn" in listed.stdout
     bad = run_cli("train", "--model", "nosuch", "--from-graph", str(tmp_path / "graph"), env=env)
     assert bad.returncode == 1 and "unknown model 'nosuch'" in bad.stderr
+
+
+def test_softmax_contrastive_lightgcn_is_reproducible(tmp_path: Path) -> None:
+    data = tiny_graph()
+    config = small_config(model="lightgcn", loss="softmax", n_negatives=5, temperature=0.2, cl_weight=0.1,
+                          epochs=3)
+    _, first = trainer.train_new(data, config, tmp_path / "a")
+    _, second = trainer.train_new(data, config, tmp_path / "b")
+    assert first["test"] == pytest.approx(second["test"], abs=1e-4)
+    assert first["history"][0]["loss"] == pytest.approx(second["history"][0]["loss"], abs=1e-6)
+    assert first["history"][0]["loss"] > 0

@@ -40,6 +40,9 @@ class TrainConfig:
     loss: str = "bpr"                 # "bpr" or "softmax" (sampled softmax over cosine scores / temperature)
     n_negatives: int = 1              # uniform negatives per positive
     temperature: float = 0.1          # softmax temperature
+    cl_weight: float = 0.0            # > 0 adds XSimGCL-style contrastive regularisation (LightGCN)
+    cl_eps: float = 0.1               # noise length per layer for the contrastive views
+    cl_temperature: float = 0.2       # InfoNCE temperature of the contrastive loss
     kg_loss_weight: float = 1.0       # > 0 adds the TransR-style KG loss (KGAT; trains its attention)
     kg_batch_size: int = 4096
     aggregator: str = "light"         # KGAT aggregator: "bi" (bi-interaction) or "light" (parameter-free)
