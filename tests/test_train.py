@@ -98,3 +98,13 @@ def test_softmax_contrastive_lightgcn_is_reproducible(tmp_path: Path) -> None:
     assert first["test"] == pytest.approx(second["test"], abs=1e-4)
     assert first["history"][0]["loss"] == pytest.approx(second["history"][0]["loss"], abs=1e-6)
     assert first["history"][0]["loss"] > 0
+
+
+def test_model_defaults_sit_under_file_env_and_cli(tmp_path: Path) -> None:
+    assert load_config({"model": "lightgcn"}, env={}).loss == "softmax"
+    assert load_config({"model": "bprmf"}, env={}).loss == "bpr"
+    assert load_config({"model": "lightgcn"}, env={"KGREC_TRAIN_LOSS": "bpr"}).loss == "bpr"
+    file = tmp_path / "train.yaml"
+    file.write_text("model: lightgcn\nn_negatives: 8\n")
+    config = load_config({}, file, env={})
+    assert (config.loss, config.n_negatives, config.temperature) == ("softmax", 8, 0.2)

@@ -56,7 +56,9 @@ class TrainConfig:
 FIELD_TYPES = {f.name: f.type for f in fields(TrainConfig)}
 
 # Per-model defaults (tuned on ml-100k *validation* NDCG@10), applied under file/env/CLI values.
-MODEL_DEFAULTS: dict[str, dict[str, Any]] = {}
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "lightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
+}
 
 
 def defaults_for(model: str, base: TrainConfig | None = None) -> TrainConfig:
