@@ -145,6 +145,7 @@ server.directories.plugins={inst / 'plugins'}
 server.directories.import={inst / 'import'}
 dbms.security.auth_enabled=true
 dbms.usage_report.enabled=false
+client.allow_telemetry=false
 db.tx_log.rotation.retention_policy=1 files
 server.jvm.additional=-XX:+UseG1GC
 server.jvm.additional=-XX:-OmitStackTraceInFastThrow
