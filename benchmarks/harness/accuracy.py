@@ -113,7 +113,7 @@ def _load_into_neo4j(dataset: str, settings, cli_env: dict, notes: list[str]) ->
 
 
 def _train(model: str, dataset: str, plan: Plan, cli_env: dict, source, notes: list[str]):
-    runs_root = PROJECT_ROOT / "runs"
+    runs_root = Path(cli_env.get("KGREC_RUNS_DIR") or PROJECT_ROOT / "runs")   # where `kgrec train` writes
     before = set(runs_root.glob("*")) if runs_root.exists() else set()
     train_env = cli_env | {"KGREC_TRAIN_EPOCHS": str(plan.kgrec_epochs.get(model, 100)),
                            "KGREC_TRAIN_DATASET": TRAIN_DATASET[dataset], "KGREC_TRAIN_THREADS": str(plan.threads),
