@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import neo4j
@@ -22,23 +21,14 @@ def connect(settings: Settings) -> neo4j.Driver:
                                 notifications_min_severity="OFF")
 
 
-@contextmanager
-def session(settings: Settings, **kwargs: Any) -> Iterator[neo4j.Session]:
-    """A session on the configured database, translating connection failures into hints."""
-    driver = connect(settings)
-    try:
-        with driver.session(database=settings.database, **kwargs) as sess:
-            yield sess
-    except ServiceUnavailable as exc:
-        hint = "run `kgrec db start`" if settings.managed else "check NEO4J_URI and that the server is up"
-        raise KgrecError(f"Neo4j is not reachable at {settings.effective_uri} ({exc})", hint=hint) from None
-    except AuthError:
+def connection_error(settings: Settings, exc: Exception) -> KgrecError:
+    """A one-line error (with a hint) for a failed connection or a rejected login."""
+    if isinstance(exc, AuthError):
         src = settings.sources.get("password", "the managed password file")
-        raise KgrecError(f"Neo4j rejected user {settings.user!r} at {settings.effective_uri}: "
-                         f"wrong password (from {src})",
-                         hint="check NEO4J_USER / NEO4J_PASSWORD") from None
-    finally:
-        driver.close()
+        return KgrecError(f"Neo4j rejected user {settings.user!r} at {settings.effective_uri}: "
+                          f"wrong password (from {src})", hint="check NEO4J_USER / NEO4J_PASSWORD")
+    hint = "run `kgrec db start`" if settings.managed else "check NEO4J_URI and that the server is up"
+    return KgrecError(f"Neo4j is not reachable at {settings.effective_uri} ({exc})", hint=hint)
 
 
 class Graph:
@@ -51,17 +41,9 @@ class Graph:
     def __enter__(self) -> Graph:
         try:
             self.driver.verify_connectivity()
-        except ServiceUnavailable as exc:
+        except (ServiceUnavailable, AuthError) as exc:
             self.close()
-            hint = "run `kgrec db start`" if self.settings.managed else "check NEO4J_URI"
-            raise KgrecError(f"Neo4j is not reachable at {self.settings.effective_uri} ({exc})",
-                             hint=hint) from None
-        except AuthError:
-            self.close()
-            src = self.settings.sources.get("password", "the managed password file")
-            raise KgrecError(f"Neo4j rejected user {self.settings.user!r} at "
-                             f"{self.settings.effective_uri}: wrong password (from {src})",
-                             hint="check NEO4J_USER / NEO4J_PASSWORD") from None
+            raise connection_error(self.settings, exc) from None
         return self
 
     def __exit__(self, *exc: object) -> None:
