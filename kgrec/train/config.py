@@ -58,6 +58,7 @@ FIELD_TYPES = {f.name: f.type for f in fields(TrainConfig)}
 # Per-model defaults (tuned on ml-100k *validation* NDCG@10), applied under file/env/CLI values.
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "lightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
+    "kgat": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
 }
 
 
