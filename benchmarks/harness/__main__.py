@@ -78,7 +78,7 @@ class Harness:
     def load(self) -> None:
         from harness.atomic_graph import read_atomic
 
-        rows, _ = load.measure(self.settings, "ml-100k", ["load", "ml100k"], "ml-100k",
+        rows, _ = load.measure(self.settings, "ml-100k", ["load", "ml100k"], "ml100k",
                                self.work / "load", fallback=read_atomic(env.ML100K_DIR, "ml-100k"))
         self.rows += rows
         big = 10.0
