@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -75,16 +76,19 @@ def measure(graph: Graph, world: World, queries: int) -> dict[str, float]:
     return {"cypher_p50": c50, "cypher_p99": c99, "numpy_p50": b50, "numpy_p99": b99}
 
 
-def concurrent(graph: Graph, world: World, clients: int, duration: float) -> dict[str, float]:
-    stop, done, errors = threading.Event(), [], []
+def concurrent(world: World, clients: int, duration: float,
+               call: Callable[[str], object]) -> dict[str, float]:
+    """``clients`` threads calling ``call(user)`` for ``duration`` s: throughput, errors, p50/p99 (ms)."""
+    stop, latencies, errors = threading.Event(), [], []
 
     def client(seed: int) -> None:
         rng = np.random.default_rng(seed)
         while not stop.is_set():
             user = world.user_keys[int(rng.integers(0, len(world.user_keys)))]
+            began = time.perf_counter()
             try:
-                recommend.recommend(graph, world.dataset, user, K)
-                done.append(1)
+                call(user)
+                latencies.append(time.perf_counter() - began)
             except Exception as exc:  # noqa: BLE001 - every failure counts
                 errors.append(repr(exc))
 
@@ -95,7 +99,22 @@ def concurrent(graph: Graph, world: World, clients: int, duration: float) -> dic
     stop.set()
     for t in threads:
         t.join()
-    return {"requests": len(done), "errors": len(errors), "per_s": len(done) / duration}
+    p50, p99 = percentiles(latencies) if latencies else (float("nan"), float("nan"))
+    return {"requests": len(latencies), "errors": len(errors), "per_s": len(latencies) / duration,
+            "p50": p50, "p99": p99}
+
+
+def numpy_call(world: World) -> Callable[[str], object]:
+    """The in-process baseline for one user: brute-force top-K over unseen items."""
+    item_index = {k: n for n, k in enumerate(world.item_keys)}
+    user_index = {k: n for n, k in enumerate(world.user_keys)}
+
+    def call(user: str) -> object:
+        allowed = np.ones(len(world.item_keys), dtype=bool)
+        allowed[[item_index[k] for k in world.seen[user]]] = False
+        return numpy_top_k(world.items, world.users[user_index[user]], allowed, K)
+
+    return call
 
 
 def run_size(graph: Graph, label: str, users: int, items: int, queries: int) -> dict[str, float]:
@@ -132,7 +151,19 @@ def main() -> None:
                              "baseline": round(r[f"numpy_{q}"], 3), "baseline_name": "numpy brute force in-process",
                              "unit": "ms", "higher_is_better": False,
                              "note": f"{items} items, {DIM}-d, genre filter + unseen, {queries} queries"})
-            load = concurrent(graph, r["world"], args.clients, duration)
+            world = r["world"]
+            kgrec_call = lambda user, w=world: recommend.recommend(graph, w.dataset, user, K)  # noqa: E731
+            for clients in (1, 16):
+                ours = concurrent(world, clients, duration, kgrec_call)
+                base = concurrent(world, clients, duration, numpy_call(world))
+                for q in ("p50", "p99"):
+                    rows.append({"metric": f"top-{K} latency {q}, {clients} client{'s' if clients > 1 else ''}, "
+                                           f"{label}", "kgrec": round(ours[q], 2), "baseline": round(base[q], 3),
+                                 "baseline_name": f"numpy brute force, {clients} thread(s)", "unit": "ms",
+                                 "higher_is_better": False,
+                                 "note": f"unseen filter; {ours['requests']} vs {base['requests']} requests in "
+                                         f"{duration:.0f} s, {ours['errors']} errors"})
+            load = concurrent(world, args.clients, duration, kgrec_call)
             rows.append({"metric": f"{args.clients} concurrent clients for {duration:.0f} s, {label}",
                          "kgrec": round(load["per_s"], 1), "baseline": 0, "baseline_name": "errors allowed",
                          "unit": "requests/s", "higher_is_better": True,
