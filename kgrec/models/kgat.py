@@ -9,7 +9,8 @@ without gradient at the start of every epoch (and for evaluation); its parameter
 the KG loss (``kg_loss_weight``). Aggregation is KGAT's bi-interaction
 (``aggregator="bi"``, layer outputs concatenated) or parameter-free attentive averaging
 (``"light"``, layer outputs averaged as in LightGCN). Node inputs are learned embeddings plus
-projected text vectors. Loss: BPR, plus an optional TransR-style KG loss.
+projected text vectors. Loss: the configured ranking loss (BPR or sampled softmax, the default),
+plus an optional TransR-style KG loss.
 """
 
 from __future__ import annotations
