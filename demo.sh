@@ -10,8 +10,8 @@ cd "$(dirname "$0")"
 ./scripts/setup.sh
 source scripts/env.sh
 
-MODEL="${KGREC_DEMO_MODEL:-lightgcn}"
-EPOCHS="${KGREC_DEMO_EPOCHS:-60}"
+MODEL="${KGREC_DEMO_MODEL:-kgat}"
+EPOCHS="${KGREC_DEMO_EPOCHS:-10}"
 DEMO_USER="${KGREC_DEMO_USER:-1}"
 RUNS_DIR="${KGREC_RUNS_DIR:-$PWD/runs}"
 

@@ -9,7 +9,7 @@ import torch
 from kgrec.graph import build_heterograph
 from kgrec.models import MODELS, model_class
 from kgrec.models.base import Batch, ranking_loss
-from kgrec.train.config import TrainConfig
+from kgrec.models.config import TrainConfig
 from kgrec.train.split import make_split
 from tests.train_fixtures import fake_text_features, tiny_graph
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from kgrec.errors import KgrecError
+from kgrec.models.config import load_config
 from kgrec.train import trainer
-from kgrec.train.config import load_config
 from kgrec.train.runs import list_runs
 from tests.cli_helpers import run_cli
 from tests.conftest import suite_env

@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kgrec.cli.app import app, console, print_table, settings_of
 from kgrec.data import GraphData
 from kgrec.errors import KgrecError
+from kgrec.models.config import TrainConfig, load_config
 from kgrec.settings import Settings
-from kgrec.train.config import TrainConfig, load_config
 from kgrec.train.runs import find_run, list_runs, runs_root
 
 TEST_COLUMNS = ("recall@10", "ndcg@10", "hit@10", "mrr@10", "recall@20", "ndcg@20")

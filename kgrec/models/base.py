@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from kgrec.data import GraphData
-from kgrec.train.config import TrainConfig
+from kgrec.models.config import TrainConfig
 
 TextFeatures = dict[str, tuple[np.ndarray, np.ndarray]]   # label -> (vectors, mask)
 

@@ -19,8 +19,8 @@ import torch
 from kgrec.data import GraphData
 from kgrec.models import model_class
 from kgrec.models.base import Batch, Recommender, TextFeatures
+from kgrec.models.config import TrainConfig
 from kgrec.train import runs
-from kgrec.train.config import TrainConfig
 from kgrec.train.metrics import evaluate_full_ranking
 from kgrec.train.split import Split, load_split, make_split, save_split
 
