@@ -67,9 +67,9 @@ def db_status(ctx: typer.Context) -> None:
         counts = graph.run("db/counts")[0]
     size = (f"{server.store_size_bytes(settings) / 2**20:.1f} MiB" if settings.managed
             else "n/a (remote server)")
-    print_table([{"uri": settings.effective_uri, "version": comp["version"], "edition": comp["edition"],
-                  "store": size, "nodes": counts["nodes"], "relationships": counts["relationships"]}],
-                title="Neo4j")
+    facts = {"uri": settings.effective_uri, "version": comp["version"], "edition": comp["edition"],
+             "store size": size, "nodes": f"{counts['nodes']:,}", "relationships": f"{counts['relationships']:,}"}
+    print_table([{"": name, "value": value} for name, value in facts.items()], title="Neo4j")
 
 
 @db_app.command("logs")
