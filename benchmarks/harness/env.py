@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
@@ -12,19 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from kgrec import server
+from kgrec.ingest.sources import LASTFM_DIR, sha256_of
 from kgrec.settings import PROJECT_ROOT, Settings, load_settings
 
 ML100K_DIR = PROJECT_ROOT / ".kgrec" / "downloads" / "recbole" / "dataset_example" / "ml-100k"
-LASTFM_DIR = PROJECT_ROOT.parent / "shared" / "data" / "lastfm"
 KGREC = str(PROJECT_ROOT / ".venv" / "bin" / "kgrec")
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def machine() -> dict[str, str]:
@@ -56,8 +47,8 @@ def _packages() -> str:
 
 
 def checksums() -> dict[str, str]:
-    sums = {f"ml-100k/{p.name}": sha256(p) for p in sorted(ML100K_DIR.glob("ml-100k.*"))}
-    sums |= {f"lastfm/{p.name}": sha256(p) for p in sorted(LASTFM_DIR.glob("*")) if p.is_file()}
+    sums = {f"ml-100k/{p.name}": sha256_of(p) for p in sorted(ML100K_DIR.glob("ml-100k.*"))}
+    sums |= {f"lastfm/{p.name}": sha256_of(p) for p in sorted(LASTFM_DIR.glob("*")) if p.is_file()}
     return sums
 
 
