@@ -48,4 +48,4 @@ def test_synthetic_loads(graph):
     report = load_raw(graph, generate(30, 40, 300, seed=1))
     counts = {r["label"]: r["count"] for r in graph.run("graph/label_counts", dataset="synthetic")}
     assert counts["User"] == 30 and counts["Item"] == 40
-    assert {s.step: s.rows for s in report.steps}["INTERACTED (timed)"] == 300
+    assert {s.step: s.rows for s in report.steps}["INTERACTED (first load)"] == 300

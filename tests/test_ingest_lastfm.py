@@ -12,7 +12,7 @@ def test_tiny_lastfm_loads_listens_friends_and_kg(graph):
     report = load_raw(graph, read_lastfm(LASTFM_TINY))
     steps = {s.step: s.created for s in report.steps}
     assert steps["User nodes"] == 3 and steps["Item nodes"] == 3 and steps["Entity nodes"] == 2
-    assert steps["INTERACTED (untimed)"] == 4 and steps["FRIEND"] == 4
+    assert steps["INTERACTED (first load)"] == 4 and steps["FRIEND"] == 4
     row = graph.query("MATCH (u:User {key: 'lastfm:2'})-[r:INTERACTED]->(i:Item {key: 'lastfm:1'}) "
                       "RETURN r.weight AS weight, r.kind AS kind, r.ts AS ts, i.text AS text, i.entity AS entity")
     assert row == [{"weight": 13883.0, "kind": "listen", "ts": None, "text": "MALICE MIZER", "entity": "0"}]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kgrec.ingest.lastfm import read_lastfm
 from kgrec.ingest.recbole import read_dataset
-from tests.ingest_fixtures import TINY, copy_tiny, fingerprint, load_raw
+from tests.ingest_fixtures import LASTFM_TINY, TINY, copy_tiny, fingerprint, load_raw
 
 
 def test_tiny_dataset_loads_with_exact_counts_and_links(graph):
@@ -78,3 +79,21 @@ def test_pre_split_files_set_the_split_property(graph, tmp_path):
     load_raw(graph, read_dataset(d))
     rows = graph.query("MATCH ()-[r:INTERACTED]->() RETURN r.split AS split, count(*) AS n ORDER BY split")
     assert rows == [{"split": "test", "n": 1}, {"split": "train", "n": 4}, {"split": "valid", "n": 1}]
+
+
+@pytest.mark.parametrize("read", [lambda: read_dataset(TINY), lambda: read_lastfm(LASTFM_TINY)],
+                         ids=["timed", "untimed"])
+def test_first_load_create_path_writes_what_merge_writes(graph, read):
+    """A first load CREATEs events; the rows must equal what the MERGE path writes, property for property."""
+    def events() -> list[dict]:
+        return graph.query("MATCH (u:User)-[r:INTERACTED]->(i:Item) RETURN u.key AS u, i.key AS i, "
+                           "properties(r) AS props ORDER BY u, i, r.kind, r.ts")
+
+    merged = load_raw(graph, read(), create_first_events=False)
+    assert not any(s.step.endswith("(first load)") for s in merged.steps)
+    by_merge = events()
+    graph.query("MATCH (n) WHERE NOT n:KgrecMigration DETACH DELETE n")
+    created = load_raw(graph, read())
+    assert [s.step for s in created.steps if s.step.startswith("INTERACTED")] == ["INTERACTED (first load)"]
+    assert events() == by_merge and len(by_merge) > 0
+    assert load_raw(graph, read()).created == 0  # the re-run takes the MERGE path and finds everything

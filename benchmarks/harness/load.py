@@ -8,6 +8,7 @@ Figures are relationships per second (higher is better) and wall seconds.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -65,7 +66,8 @@ def measure(settings, label: str, command: list[str], dataset: str, work: Path,
         return [missing(section, f"{label}: relationships/s", "neo4j-admin import",
                         "no way to obtain the loaded rows in this build (kgrec load / kgrec.export missing)")], {}
     nodes, rels = expected_counts(graph)
-    result = import_graph(graph, work / f"import-{label}")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")   # the importer reads paths as regexes
+    result = import_graph(graph, work / f"import-{slug}")
     admin_rate = result.relationships / result.seconds if result.seconds else None
     kgrec_rate = rels / kgrec_s if kgrec_s else None
     note = f"{nodes:,} nodes, {rels:,} relationships; admin imported {result.relationships:,}"

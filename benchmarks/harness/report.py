@@ -120,7 +120,7 @@ def render(title: str, sections: list[SectionResult], intro: str = "") -> str:
     plots = [p for s in sections for p in s.plots]
     if plots:
         lines += ["", "## Plots", ""] + [f"![{Path(p).stem}]({p})" for p in plots]
-    notes = [f"{s.name}: {n}" for s in sections for n in s.notes]
+    notes = [f"**{s.name}** — {n}" for s in sections for n in s.notes]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"

@@ -2,7 +2,9 @@
 
 Each batch is one transaction, so a killed load leaves whole batches behind and a re-run
 MERGEs the rest: the final counts are exact (resumable) and a second identical load creates
-nothing (idempotent). The :class:`~kgrec.ingest.validate.LoadPlan` was checked as a whole
+nothing (idempotent). Events, the bulk of a load, are CREATEd instead when the dataset has none yet
+(its first load): validation made their identities unique, and a re-run after a kill finds events
+present and MERGEs. The :class:`~kgrec.ingest.validate.LoadPlan` was checked as a whole
 before this module is called, so bad input never reaches the database.
 """
 
@@ -57,12 +59,15 @@ class RowsPerSecond(ProgressColumn):
 
 
 def load_plan(graph: Graph, plan: LoadPlan, batch_size: int = DEFAULT_BATCH, show_progress: bool = True,
-              after_batch: Callable[[str, int], None] | None = None) -> LoadReport:
-    """MERGE the plan into Neo4j (schema migrated first); return created vs already-present counts."""
+              after_batch: Callable[[str, int], None] | None = None, create_first_events: bool = True) -> LoadReport:
+    """MERGE the plan into Neo4j (schema migrated first); return created vs already-present counts.
+
+    ``create_first_events=False`` MERGEs events even on a dataset's first load (the slow path)."""
     migrations.migrate(graph)
     report = LoadReport(plan.name)
     start = time.perf_counter()
-    steps = list(_steps(plan))
+    first_events = create_first_events and not graph.run("load/events_present", prefix=f"{plan.name}:")[0]["present"]
+    steps = list(_steps(plan, first_events))
     total = sum(len(rows) for _, _, rows, _ in steps)
     columns = (TextColumn("[bold]{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                RowsPerSecond(), TimeElapsedColumn())
@@ -88,16 +93,14 @@ def delete_dataset(graph: Graph, name: str) -> None:
     graph.run("load/delete_dataset_nodes", name=name)
 
 
-def _steps(plan: LoadPlan) -> Iterator[tuple[str, str, Sequence[dict[str, Any]], dict[str, Any]]]:
+def _steps(plan: LoadPlan, first_events: bool) -> Iterator[tuple[str, str, Sequence[dict[str, Any]], dict[str, Any]]]:
     for label in ("User", "Item", "Entity"):
         text = splice("load/merge_nodes", label=(label, NODE_LABELS))
         yield f"{label} nodes", text, plan.nodes[label], {}
-    timed = [e for e in plan.events if e["ts"] is not None]
-    untimed = [e for e in plan.events if e["ts"] is None]
-    if timed:
-        yield "INTERACTED (timed)", statement("load/merge_events_timed"), timed, {}
-    if untimed:
-        yield "INTERACTED (untimed)", statement("load/merge_events_untimed"), untimed, {}
+    if first_events and plan.events:
+        yield "INTERACTED (first load)", statement("load/create_events"), plan.events, {}
+    else:
+        yield from _merge_event_steps(plan)
     if plan.friends:
         yield "FRIEND", statement("load/merge_friends"), plan.friends, {"dataset": plan.name}
     for (head, rel, tail), rows in plan.triples.items():
@@ -105,6 +108,15 @@ def _steps(plan: LoadPlan) -> Iterator[tuple[str, str, Sequence[dict[str, Any]],
                       rel=(rel, plan.relation_types))
         params = {"relation": plan.relation_names[rel], "dataset": plan.name}
         yield f"{head}-{rel}->{tail}", text, rows, params
+
+
+def _merge_event_steps(plan: LoadPlan) -> Iterator[tuple[str, str, Sequence[dict[str, Any]], dict[str, Any]]]:
+    timed = [e for e in plan.events if e["ts"] is not None]
+    untimed = [e for e in plan.events if e["ts"] is None]
+    if timed:
+        yield "INTERACTED (timed)", statement("load/merge_events_timed"), timed, {}
+    if untimed:
+        yield "INTERACTED (untimed)", statement("load/merge_events_untimed"), untimed, {}
 
 
 def _write(graph: Graph, text: str, rows: Sequence[dict[str, Any]], batch_size: int,
