@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 import neo4j
 from neo4j import GraphDatabase
@@ -12,6 +12,14 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 from kgrec.cypher import statement
 from kgrec.errors import KgrecError
 from kgrec.settings import Settings
+
+
+class Batch(NamedTuple):
+    """One committed batch of :meth:`Graph.write_batches`."""
+
+    rows: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+    counters: neo4j.SummaryCounters
 
 
 def connect(settings: Settings) -> neo4j.Driver:
@@ -69,21 +77,23 @@ class Graph:
         with self.session() as sess:
             return sess.execute_read(lambda tx: [r.data() for r in tx.run(text, params)])
 
-    def write_batches(self, name: str, rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
-                      batch_size: int = 5000, /, **params: Any) -> Iterator[int]:
-        """UNWIND ``rows`` through statement ``name`` (``$rows``), one transaction per batch.
+    def write_batches(self, text: str, rows: Iterable[dict[str, Any]], batch_size: int = 5000, /,
+                      **params: Any) -> Iterator[Batch]:
+        """UNWIND ``rows`` through ``text`` (as ``$rows``), one write transaction per batch.
 
-        Yields the number of rows written after each batch (for progress bars).
+        Yields each committed batch's rows, returned records and counters (progress bars, checks).
         """
-        text = statement(name)
+        def work(tx: neo4j.ManagedTransaction, batch: list[dict[str, Any]]) -> Batch:
+            result = tx.run(text, rows=batch, **params)
+            records = [record.data() for record in result]
+            return Batch(batch, records, result.consume().counters)
+
         batch: list[dict[str, Any]] = []
         with self.session() as sess:
             for row in rows:
                 batch.append(row)
                 if len(batch) >= batch_size:
-                    sess.execute_write(lambda tx, b=batch: tx.run(text, rows=b, **params).consume())
-                    yield len(batch)
+                    yield sess.execute_write(work, batch)
                     batch = []
             if batch:
-                sess.execute_write(lambda tx, b=batch: tx.run(text, rows=b, **params).consume())
-                yield len(batch)
+                yield sess.execute_write(work, batch)

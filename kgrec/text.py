@@ -150,14 +150,8 @@ def write_vectors(graph, label: str, keys: Sequence[str], vectors: np.ndarray, m
                   batch_size: int = 2000) -> int:
     """Store vectors as ``text_vec`` on the nodes (one transaction per batch)."""
     text = splice("text/set_text_vectors", label=(label, frozenset(TEXT_PROPERTY)))
-    written = 0
-    with graph.session() as sess:
-        for start in range(0, len(keys), batch_size):
-            rows = [{"key": k, "vector": v.tolist()}
-                    for k, v in zip(keys[start:start + batch_size], vectors[start:start + batch_size], strict=True)]
-            sess.execute_write(lambda tx, r=rows: tx.run(text, rows=r, model=model_slug(model)).consume())
-            written += len(rows)
-    return written
+    rows = ({"key": k, "vector": v} for k, v in zip(keys, vectors.tolist(), strict=True))
+    return sum(len(b.rows) for b in graph.write_batches(text, rows, batch_size, model=model_slug(model)))
 
 
 def encode_graph_text(graph, cache_root: Path, model: str = "", dataset: str | None = None,

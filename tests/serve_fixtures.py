@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kgrec.cypher import splice
+from kgrec.cypher import splice, statement
 from kgrec.data import GraphData
 from kgrec.db import Graph
 
@@ -103,7 +103,7 @@ def load_world(graph: Graph, world: World, with_text: bool = True, skip_items: I
 
 
 def _write(graph: Graph, name: str, rows: list[dict], dataset: str) -> None:
-    for _ in graph.write_batches(name, rows, 5000, dataset=dataset):
+    for _ in graph.write_batches(statement(name), rows, 5000, dataset=dataset):
         pass
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kgrec.cypher import statement
 from kgrec.db import Graph
 from kgrec.text import Encoder, TextCache, encode_graph_text, graph_text_features
 from tests.train_fixtures import tiny_graph
@@ -25,7 +26,7 @@ def encoder() -> Encoder:
 
 def test_encode_text_writes_vectors_and_reuses_cache(graph: Graph, tmp_path: Path, encoder: Encoder,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    list(graph.write_batches("text/fixture_nodes", ROWS))
+    list(graph.write_batches(statement("text/fixture_nodes"), ROWS))
     monkeypatch.setattr("kgrec.text.Encoder", lambda name, batch_size: encoder)
     report = encode_graph_text(graph, tmp_path, dataset="tt")
     assert report["Item"]["texts"] == 2 and report["Item"]["encoded"] == 2

@@ -122,11 +122,8 @@ def _merge_event_steps(plan: LoadPlan) -> Iterator[tuple[str, str, Sequence[dict
 def _write(graph: Graph, text: str, rows: Sequence[dict[str, Any]], batch_size: int,
            params: dict[str, Any]) -> Iterator[tuple[int, int]]:
     """One transaction per batch; yields (rows written, nodes + relationships created)."""
-    with graph.session() as sess:
-        for lo in range(0, len(rows), batch_size):
-            batch = rows[lo:lo + batch_size]
-            counters = sess.execute_write(lambda tx, b=batch: tx.run(text, rows=b, **params).consume().counters)
-            yield len(batch), counters.nodes_created + counters.relationships_created
+    for batch in graph.write_batches(text, rows, batch_size, **params):
+        yield len(batch.rows), batch.counters.nodes_created + batch.counters.relationships_created
 
 
 def _record_props(plan: LoadPlan) -> dict[str, Any]:

@@ -93,17 +93,14 @@ def write_vectors(graph: Graph, label: str, prop: str, keys: list[str], vectors:
                   batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> int:
     """Set ``prop`` on the ``label`` nodes with ``keys`` (UNWIND batches); error on unknown keys."""
     text = splice("serve/write_vectors", label=(label, LABELS))
+    rows = ({"key": k, "vec": v} for k, v in zip(keys, vectors.tolist(), strict=True))
     written = 0
-    with graph.session() as sess:
-        for start in range(0, len(keys), batch_size):
-            chunk = vectors[start:start + batch_size].tolist()
-            rows = [{"key": k, "vec": v} for k, v in zip(keys[start:start + batch_size], chunk, strict=True)]
-            n = sess.execute_write(lambda tx, r=rows: tx.run(text, rows=r, property=prop).single()[0])
-            if n != len(rows):
-                _raise_missing(graph, label, [r["key"] for r in rows])
-            written += n
-            if progress:
-                progress(label, written, len(keys))
+    for batch in graph.write_batches(text, rows, batch_size, property=prop):
+        if batch.records[0]["written"] != len(batch.rows):
+            _raise_missing(graph, label, [r["key"] for r in batch.rows])
+        written += len(batch.rows)
+        if progress:
+            progress(label, written, len(keys))
     return written
 
 
