@@ -94,6 +94,10 @@ class Harness:
         result.notes += notes + [f"epoch caps — kgrec: {p.kgrec_epochs}; RecBole: {p.recbole_epochs}; early "
                                  f"stopping after 10 epochs without a better validation NDCG@10; {p.threads} "
                                  "torch thread(s)"]
+        if "Pop" in p.recbole_models:
+            result.notes.append("RecBole 1.2.1's Pop counts an item once per training batch however often it occurs "
+                                "in that batch (RUCAIBox/RecBole#2198, #1844), so its popularity is undercounted; "
+                                "kgrec's pop counts every training interaction")
 
     def load(self, result: SectionResult) -> None:
         from harness.atomic_graph import read_atomic
