@@ -25,8 +25,9 @@ GROWTH_EXPORT = "Growth — export: kgrec streaming export vs raw driver at 0.1�
 GROWTH_LATENCY = "Growth — latency: Cypher top-10 vs numpy brute force at 0.1× / 1× / 10× items"
 
 
-def plan(dataset: str, quick: bool, threads: int) -> accuracy.Plan:
-    """Models and epoch caps. --quick trains a few epochs and, on Last.fm, only the non-KG models."""
+def plan(dataset: str, quick: bool, threads: int, cap: int | None = None) -> accuracy.Plan:
+    """Models and epoch caps. --quick trains a few epochs and, on Last.fm, only the non-KG models;
+    ``cap`` lowers every model's cap on both sides alike (--epochs-cap)."""
     if not quick:
         kg = {"pop": 1, "bprmf": 300, "lightgcn": 300, "kgat": 300}
         rb = {"Pop": 1, "BPR": 300, "LightGCN": 300, "KGAT": 300, "KGIN": 300}
@@ -36,6 +37,8 @@ def plan(dataset: str, quick: bool, threads: int) -> accuracy.Plan:
     else:
         kg = {"pop": 1, "bprmf": 10, "lightgcn": 5}
         rb = {"Pop": 1, "BPR": 10, "LightGCN": 5}
+    if cap:
+        kg, rb = ({k: min(v, cap) for k, v in caps.items()} for caps in (kg, rb))
     return accuracy.Plan(list(kg), kg, list(rb), rb, threads)
 
 
@@ -88,10 +91,12 @@ class Harness:
 
     # -- sections ------------------------------------------------------------------------
     def accuracy(self, dataset: str, result: SectionResult) -> None:
-        p = plan(dataset, self.args.quick, self.args.threads)
+        p = plan(dataset, self.args.quick, self.args.threads, self.args.epochs_cap)
         rows, notes = accuracy.run(dataset, p, self.work / f"accuracy-{dataset}", self.settings)
         result.rows += rows
-        result.notes += notes + [f"epoch caps — kgrec: {p.kgrec_epochs}; RecBole: {p.recbole_epochs}; early "
+        cap = self.args.epochs_cap
+        capped = f" (--epochs-cap {cap}: the same cap for both systems)" if cap else ""
+        result.notes += notes + [f"epoch caps{capped} — kgrec: {p.kgrec_epochs}; RecBole: {p.recbole_epochs}; early "
                                  f"stopping after 10 epochs without a better validation NDCG@10; {p.threads} "
                                  "torch thread(s)"]
         if "Pop" in p.recbole_models:
@@ -153,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated subset of {SECTIONS} ('accuracy' = both accuracy sections)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads per training")
+    parser.add_argument("--epochs-cap", type=int, help="lower every model's epoch cap to this, kgrec and RecBole alike")
     args = parser.parse_args(argv)
     wanted = expand(args.only)
     unknown = set(wanted) - set(SECTIONS)
