@@ -128,3 +128,26 @@ def test_contrastive_lightgcn_adds_noise_only_in_training() -> None:
     model.eval()
     users, items = model.propagate()
     assert torch.allclose(torch.cat([users, items]), clean)      # evaluation is noise-free
+
+
+@pytest.mark.parametrize("loss", ["softmax", "bpr"])
+def test_multi_negative_loss_same_on_full_product_and_gather_paths(loss: str, monkeypatch) -> None:
+    """Large item tables score gathered candidates, small ones the full product: same loss and gradients."""
+    import kgrec.models.base as base
+
+    torch.manual_seed(0)
+    data = tiny_graph()
+    config = TrainConfig(model="bprmf", embedding_size=8, loss=loss)
+    model = model_class("bprmf")(data, make_split(data, 0).train, config, None)
+    batch = Batch(torch.tensor([0, 1, 2]), torch.tensor([0, 11, 3]), torch.tensor([[5, 6], [7, 8], [1, 2]]))
+    results = []
+    for per_candidate in (10**6, 0):      # full product, then gather
+        monkeypatch.setattr(base, "FULL_PRODUCT_ITEMS_PER_CANDIDATE", per_candidate)
+        model.zero_grad()
+        users, items = model.propagate()
+        value = model.ranking_loss(users, items, batch)
+        value.backward()
+        results.append((value.item(), [p.grad.clone() for p in model.parameters() if p.grad is not None]))
+    (full, full_grads), (gathered, gathered_grads) = results
+    assert full == pytest.approx(gathered, rel=1e-6) and full > 0
+    assert all(torch.allclose(a, b, atol=1e-7) for a, b in zip(full_grads, gathered_grads, strict=True))

@@ -17,6 +17,10 @@ from kgrec.models.config import TrainConfig
 
 TextFeatures = dict[str, tuple[np.ndarray, np.ndarray]]   # label -> (vectors, mask)
 
+# Above this many items per scored column, gather candidates instead of scoring every item
+# (2048 x 65 candidates, 64-d, 1 CPU thread: full product 21 ms at 1.7k items, 324 ms at 17.6k; gather ~51 ms).
+FULL_PRODUCT_ITEMS_PER_CANDIDATE = 64
+
 
 @dataclass
 class Batch:
@@ -73,16 +77,22 @@ class Recommender(nn.Module):
     def ranking_loss(self, user_vecs: torch.Tensor, item_vecs: torch.Tensor, batch: Batch) -> torch.Tensor:
         """The configured ranking loss on the batch's (user, positive, negatives) final vectors.
 
-        With several negatives per positive the scores come from one ``users @ itemsᵀ`` product
-        and are gathered, far cheaper than gathering (b, k, d) item vectors.
+        With several negatives per positive and a small item table, one ``users @ itemsᵀ`` product
+        gathered afterwards is cheapest (GEMM); with a large table (Last.fm: 17.6k items) scoring only
+        the gathered (b, 1 + k, d) candidates is (FULL_PRODUCT_ITEMS_PER_CANDIDATE). Both give the same
+        scores.
         """
         if batch.neg_items.dim() == 1:
             u, p, n = user_vecs[batch.users], item_vecs[batch.pos_items], item_vecs[batch.neg_items]
             return ranking_loss(self.config, u, p, n)
-        users, items = self.output(user_vecs[batch.users], item_vecs)
-        scores = users @ items.T
-        return scores_loss(self.config, scores.gather(1, batch.pos_items[:, None]),
-                           scores.gather(1, batch.neg_items))
+        candidates = torch.cat([batch.pos_items[:, None], batch.neg_items], 1)           # (b, 1 + k)
+        if item_vecs.shape[0] <= FULL_PRODUCT_ITEMS_PER_CANDIDATE * candidates.shape[1]:
+            users, items = self.output(user_vecs[batch.users], item_vecs)
+            scores = (users @ items.T).gather(1, candidates)
+        else:
+            users, items = self.output(user_vecs[batch.users], item_vecs[candidates])
+            scores = torch.bmm(items, users[:, :, None]).squeeze(-1)
+        return scores_loss(self.config, scores[:, :1], scores[:, 1:])
 
     def score_all(self, users: torch.Tensor) -> torch.Tensor:
         user_vecs, item_vecs = self.final_vectors()
