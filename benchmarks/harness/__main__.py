@@ -25,7 +25,7 @@ GROWTH_EXPORT = "Growth — export: kgrec streaming export vs raw driver at 0.1�
 GROWTH_LATENCY = "Growth — latency: Cypher top-10 vs numpy brute force at 0.1× / 1× / 10× items"
 
 
-def plan(dataset: str, quick: bool, threads: int, cap: int | None = None) -> accuracy.Plan:
+def plan(dataset: str, quick: bool, threads: int, cap: int | None = None, resume: bool = False) -> accuracy.Plan:
     """Models and epoch caps. --quick trains a few epochs and, on Last.fm, only the non-KG models;
     ``cap`` lowers every model's cap on both sides alike (--epochs-cap)."""
     if not quick:
@@ -39,7 +39,7 @@ def plan(dataset: str, quick: bool, threads: int, cap: int | None = None) -> acc
         rb = {"Pop": 1, "BPR": 10, "LightGCN": 5}
     if cap:
         kg, rb = ({k: min(v, cap) for k, v in caps.items()} for caps in (kg, rb))
-    return accuracy.Plan(list(kg), kg, list(rb), rb, threads)
+    return accuracy.Plan(list(kg), kg, list(rb), rb, threads, resume)
 
 
 def synthetic_size(scale: float, quick: bool) -> tuple[int, int, int]:
@@ -91,7 +91,7 @@ class Harness:
 
     # -- sections ------------------------------------------------------------------------
     def accuracy(self, dataset: str, result: SectionResult) -> None:
-        p = plan(dataset, self.args.quick, self.args.threads, self.args.epochs_cap)
+        p = plan(dataset, self.args.quick, self.args.threads, self.args.epochs_cap, self.args.resume)
         rows, notes = accuracy.run(dataset, p, self.work / f"accuracy-{dataset}", self.settings)
         result.rows += rows
         cap = self.args.epochs_cap
@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {SECTIONS} ('accuracy' = both accuracy sections)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads per training")
     parser.add_argument("--epochs-cap", type=int, help="lower every model's epoch cap to this, kgrec and RecBole alike")
+    parser.add_argument("--resume", action="store_true",
+                        help="accuracy: reuse models already trained in benchmarks/.work with the same epoch cap")
     args = parser.parse_args(argv)
     wanted = expand(args.only)
     unknown = set(wanted) - set(SECTIONS)
