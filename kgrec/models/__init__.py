@@ -1,19 +1,26 @@
-"""Recommenders behind one contract (:class:`kgrec.models.base.Recommender`)."""
+"""Recommenders behind one contract (:class:`kgrec.models.base.Recommender`).
+
+Model classes are imported on first use, so ``kgrec.models.config`` (and every CLI command that is not
+training) does not pay for importing torch and DGL.
+"""
 
 from __future__ import annotations
 
-from kgrec.errors import KgrecError
-from kgrec.models.base import Recommender
-from kgrec.models.bprmf import BPRMF
-from kgrec.models.kgat import KGAT
-from kgrec.models.lightgcn import LightGCN
-from kgrec.models.pop import Pop
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-MODELS: dict[str, type[Recommender]] = {"pop": Pop, "bprmf": BPRMF, "lightgcn": LightGCN, "kgat": KGAT}
+from kgrec.errors import KgrecError
+
+if TYPE_CHECKING:
+    from kgrec.models.base import Recommender
+
+MODELS: dict[str, str] = {"pop": "kgrec.models.pop:Pop", "bprmf": "kgrec.models.bprmf:BPRMF",
+                          "lightgcn": "kgrec.models.lightgcn:LightGCN", "kgat": "kgrec.models.kgat:KGAT"}
 
 
 def model_class(name: str) -> type[Recommender]:
     try:
-        return MODELS[name.lower()]
+        module, cls = MODELS[name.lower()].split(":")
     except KeyError:
         raise KgrecError(f"unknown model {name!r} (choose from {', '.join(MODELS)})") from None
+    return getattr(import_module(module), cls)
