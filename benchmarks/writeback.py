@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from kgrec import migrations  # noqa: E402
 from kgrec.cypher import statement  # noqa: E402
-from kgrec.db import Graph  # noqa: E402
+from kgrec.db import Graph, vector_rows  # noqa: E402
 from kgrec.maintenance import wipe_data  # noqa: E402
 from kgrec.serve import writeback  # noqa: E402
 from kgrec.serve.vectors import augment_items, max_norm_for  # noqa: E402
@@ -39,11 +39,8 @@ def plain_batches(graph: Graph, keys: list[str], vectors, batch_size: int = writ
     """Seconds to SET the vectors as a plain list property in UNWIND batches (the transfer floor)."""
     text = statement("bench/set_list_property_batch")
     began = time.perf_counter()
-    with graph.session() as sess:
-        for start in range(0, len(keys), batch_size):
-            rows = [{"key": k, "vec": v} for k, v in
-                    zip(keys[start:start + batch_size], vectors[start:start + batch_size].tolist(), strict=True)]
-            sess.execute_write(lambda tx, r=rows: tx.run(text, rows=r).consume())
+    for _ in graph.write_batches(text, vector_rows(keys, vectors, "vec", batch_size), batch_size):
+        pass
     return time.perf_counter() - began
 
 

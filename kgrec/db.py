@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import neo4j
+import numpy as np
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
@@ -20,6 +21,14 @@ class Batch(NamedTuple):
     rows: list[dict[str, Any]]
     records: list[dict[str, Any]]
     counters: neo4j.SummaryCounters
+
+
+def vector_rows(keys: Sequence[str], vectors: np.ndarray, field: str, chunk: int = 5000) -> Iterator[dict[str, Any]]:
+    """``{"key": k, field: [floats]}`` rows for :meth:`Graph.write_batches`, converting ``chunk`` vectors
+    to Python lists at a time (never the whole matrix at once)."""
+    for start in range(0, len(keys), chunk):
+        block = vectors[start:start + chunk].tolist()
+        yield from ({"key": k, field: v} for k, v in zip(keys[start:start + chunk], block, strict=True))
 
 
 def connect(settings: Settings) -> neo4j.Driver:

@@ -18,6 +18,7 @@ import numpy as np
 
 from kgrec.cypher import splice
 from kgrec.data import GraphData
+from kgrec.db import vector_rows
 from kgrec.errors import KgrecError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -150,7 +151,7 @@ def write_vectors(graph, label: str, keys: Sequence[str], vectors: np.ndarray, m
                   batch_size: int = 2000) -> int:
     """Store vectors as ``text_vec`` on the nodes (one transaction per batch)."""
     text = splice("text/set_text_vectors", label=(label, frozenset(TEXT_PROPERTY)))
-    rows = ({"key": k, "vector": v} for k, v in zip(keys, vectors.tolist(), strict=True))
+    rows = vector_rows(keys, vectors, "vector", batch_size)
     return sum(len(b.rows) for b in graph.write_batches(text, rows, batch_size, model=model_slug(model)))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from kgrec.cypher import splice
-from kgrec.db import Graph
+from kgrec.db import Graph, vector_rows
 from kgrec.errors import KgrecError
 from kgrec.serve import coldstart
 from kgrec.serve.vectors import Run, augment_items, augment_queries, load_run, max_norm_for
@@ -93,9 +93,8 @@ def write_vectors(graph: Graph, label: str, prop: str, keys: list[str], vectors:
                   batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> int:
     """Set ``prop`` on the ``label`` nodes with ``keys`` (UNWIND batches); error on unknown keys."""
     text = splice("serve/write_vectors", label=(label, LABELS))
-    rows = ({"key": k, "vec": v} for k, v in zip(keys, vectors.tolist(), strict=True))
     written = 0
-    for batch in graph.write_batches(text, rows, batch_size, property=prop):
+    for batch in graph.write_batches(text, vector_rows(keys, vectors, "vec", batch_size), batch_size, property=prop):
         if batch.records[0]["written"] != len(batch.rows):
             _raise_missing(graph, label, [r["key"] for r in batch.rows])
         written += len(batch.rows)
