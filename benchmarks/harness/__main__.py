@@ -132,12 +132,14 @@ class Harness:
             result.rows += rows
             if scale == max(SCALES):
                 result.rows += [Row(**{**vars(r), "section": load.SECTION}) for r in rows]
+            tag, prefix = f"{scale:g}x", f"{scale:g}×: "
             exported, note = external.run("export_vs_driver", self.settings, work, self.args.quick,
-                                          ("--dataset", "synthetic"), GROWTH_EXPORT, f"{scale:g}x", f"{scale:g}×: ")
+                                          extra=("--dataset", "synthetic"), section=GROWTH_EXPORT, tag=tag,
+                                          prefix=prefix)
             latency_users = max(100, items // 10)
             timed, note2 = external.run("latency", self.settings, work, self.args.quick,
-                                        ("--size", f"{items} items:{latency_users}:{items}", "--clients", "0"),
-                                        GROWTH_LATENCY, f"{scale:g}x", f"{scale:g}×: ")
+                                        extra=("--size", f"{items} items:{latency_users}:{items}", "--clients", "0"),
+                                        section=GROWTH_LATENCY, tag=tag, prefix=prefix)
             result.rows += exported + timed
             result.notes += [n for n in (note, note2) if n]
             points.append(plots.growth_point(scale, point, exported, timed, items))

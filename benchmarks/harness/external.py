@@ -26,7 +26,7 @@ SCRIPTS = {
 }
 
 
-def run(name: str, settings, work: Path, quick: bool, extra: tuple[str, ...] = (), section: str | None = None,
+def run(name: str, settings, work: Path, quick: bool, *, extra: tuple[str, ...] = (), section: str | None = None,
         tag: str = "", prefix: str = "", timeout: float = 3600) -> tuple[list[Row], str]:
     """Run ``benchmarks/<name>.py`` with ``extra`` arguments; its rows go under ``section`` (default: the
     script's own heading) with ``prefix`` before each metric. ``tag`` names the JSON/log files."""
