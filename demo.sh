@@ -36,4 +36,4 @@ step "Recommendations for user $DEMO_USER, straight from Cypher, with explanatio
 kgrec recommend --user "$DEMO_USER" --dataset ml100k -k 10 --explain
 kgrec db status
 echo
-echo "Explore in Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password: cat .kgrec/instances/default/password)"
+echo "Explore in Neo4j Browser: http://127.0.0.1:${KGREC_HTTP_PORT:-7474}/browser/ (user neo4j, password: cat .kgrec/instances/${KGREC_INSTANCE:-default}/password)"
