@@ -107,7 +107,8 @@ def recommend_cmd(
     filters: Optional[list[str]] = typer.Option(
         None, "--filter", help="Graph constraint, repeatable: genre=NAME, entity=ID, min-year=YYYY, "
                                "max-year=YYYY, not-by-friends."),
-    explain: bool = typer.Option(False, "--explain", help="Add the best U-I-E-I and U-I-U-I paths."),
+    explain: bool = typer.Option(False, "--explain", help="Add the best U-I-I, U-I-E-I and U-I-U-I paths, "
+                                 "ranked by the model's evidence."),
     model: Optional[str] = typer.Option(None, "--model", help="Model version (default: the active one)."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
@@ -135,8 +136,8 @@ def _rec_row(rank: int, row: dict[str, Any], paths: list[dict] | None) -> dict[s
     out = {"rank": rank, "id": row["id"], "title": row["title"], "year": row["year"],
            "score": round(float(row["score"]), 4)}
     if paths is not None:
-        out["explanation"] = [recommend.describe(p) for p in paths]
-        out["paths"] = paths
+        out["explanation"] = [recommend.describe(p, row["title"]) for p in paths]
+        out["paths"] = [recommend.public_path(p) for p in paths]
     return out
 
 
@@ -182,12 +183,18 @@ def ingest_events_cmd(
     file: Path = typer.Argument(..., help="CSV with header user,item[,rating][,weight][,timestamp][,kind]."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset (default: the one with an active model)."),
 ) -> None:
-    """Validate FILE completely, add its events in one transaction, refresh the users' embeddings."""
+    """Validate FILE completely; append its new events and refresh the users' embeddings in one transaction.
+
+    An event is identified by (user, item, kind, timestamp) or its event_id: one already recorded is not
+    written again (history is append-only)."""
     with _graph(ctx) as graph:
         version = writeback.get_model(graph, dataset=dataset)
         result = events.ingest_events(graph, file, version.dataset, version)
-    console.print(f"Added {result.events} event(s) for {result.users} user(s) ({result.new_users} new); "
-                  f"refreshed {result.refreshed} user embedding(s) in model {result.version}.")
+    duplicates = result.rows - result.events
+    console.print(f"{result.events} event(s) for {result.users} user(s) ({result.new_users} new): "
+                  f"{result.created} created, {result.present} already present"
+                  + (f" ({duplicates} duplicate row(s) in the file counted once)" if duplicates else "")
+                  + f"; refreshed {result.refreshed} user embedding(s) in model {result.version}.")
 
 
 def _check_format(fmt: str) -> None:

@@ -143,3 +143,26 @@ class KGAT(Recommender):
         pos = (h + r - t).pow(2).sum(1)
         neg = (h + r - t_neg).pow(2).sum(1)
         return bpr_loss(-pos, -neg) + 1e-5 * l2_reg(h, r, t, t_neg)
+
+    def kg_attention(self, data, train_idx) -> dict[tuple[str, str, str], np.ndarray]:
+        """Read-only: the propagation attention of every KG edge touching an item, for explanations.
+
+        Per canonical KG edge type (``data.kg`` key) a (k, 2) float32 array in ``data.kg[etype]`` row
+        order: column 0 the head->tail edge (normalised over the tail's incoming edges), column 1 its
+        reverse ``REV_`` edge (normalised over the head's). Same weights as ``attention()``; no training math.
+        """
+        etypes = build_heterograph(data, train_idx, use_kg=self.config.use_kg).canonical_etypes
+        index = {etype: n for n, etype in enumerate(etypes)}
+        att = self.attention().numpy()
+        kind, eid = self.graph.edata[dgl.ETYPE].numpy(), self.graph.edata[dgl.EID].numpy()
+        out = {}
+        for etype, pairs in data.kg.items():
+            reverse = (etype[2], reverse_name(etype[1]), etype[0])
+            if "Item" not in (etype[0], etype[2]) or etype not in index or reverse not in index:
+                continue
+            table = np.zeros((len(pairs), 2), np.float32)
+            for column, which in enumerate((etype, reverse)):
+                chosen = kind == index[which]
+                table[eid[chosen], column] = att[chosen]
+            out[etype] = table
+        return out

@@ -8,6 +8,7 @@ from typing import Any
 
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
+from kgrec.serve.phrases import display_name, is_raw_id, phrase
 
 MIN_FETCH = 100
 FETCH_FACTOR = 10
@@ -93,19 +94,41 @@ def similar_items(graph: Graph, dataset: str, item_key: str, k: int = 10, filter
 
 def explain(graph: Graph, dataset: str, user_key: str, item_keys: list[str], per_kind: int = 1,
             version: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """item key -> best U-I-E-I and U-I-U-I path instances (``per_kind`` of each)."""
+    """item key -> best U-I-I, U-I-E-I and U-I-U-I path instances (``per_kind`` of each), each ranked
+    by the model's evidence (KG attention when written back, else the liked item's similarity)."""
     rows = graph.read("recommend/explain", dataset=dataset, user_key=user_key, items=item_keys,
                       per_kind=per_kind, version=version)
     return {r["key"]: r["paths"] for r in rows}
 
 
-def describe(path: dict[str, Any]) -> str:
-    """One sentence for a path instance."""
+def describe(path: dict[str, Any], item_title: str | None = None) -> str:
+    """One sentence for a path instance; never a raw relation name or Freebase id."""
+    via = display_name(path.get("via_title")) or "an item you liked"
+    if path["kind"] == "U-I-I":
+        subject = display_name(item_title) or "it"
+        text = f"{subject} {phrase(path['relation'], True, path['head'])} {via}, which you liked"
+        return text[0].upper() + text[1:]
     if path["kind"] == "U-I-E-I":
-        return (f"because you liked {path['via_title']}, which shares {path['relation']} "
-                f"{path['entity']}")
+        entity = display_name(path.get("entity_name"))
+        text = f"because you liked {via}, which {phrase(path['relation'], False, path['head'])} it"
+        return f"{text} ({entity})" if entity else text
     people = path["support"]
-    return f"{people} {'person' if people == 1 else 'people'} who liked {path['via_title']} also liked it"
+    return f"{people} {'person' if people == 1 else 'people'} who liked {via} also liked it"
+
+
+def public_path(path: dict[str, Any]) -> dict[str, Any]:
+    """What JSON output shows of a path: titles and phrases, no relation names, no entity keys."""
+    out: dict[str, Any] = {"kind": path["kind"], "via": display_name(path.get("via_title")),
+                           "via_key": None if is_raw_id(path.get("via_key")) else path.get("via_key")}
+    if path["kind"] != "U-I-U-I":
+        out["link"] = phrase(path["relation"], path["kind"] == "U-I-I", path["head"])
+    if path["kind"] == "U-I-E-I":
+        out["entity"] = display_name(path.get("entity_name"))
+    if path["kind"] == "U-I-U-I":
+        out["people"] = path["support"]
+    out["evidence"] = round(float(path["evidence"]), 6)
+    out["measure"] = path["measure"]
+    return out
 
 
 def _check_user(graph: Graph, dataset: str, key: str, version: str | None) -> None:

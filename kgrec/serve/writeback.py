@@ -21,6 +21,7 @@ from kgrec.db import Graph, vector_rows
 from kgrec.errors import KgrecError
 from kgrec.serve import coldstart
 from kgrec.serve.vectors import Run, augment_items, augment_queries, load_run, max_norm_for
+from kgrec.train.runs import load_attention
 
 LABELS = frozenset({"User", "Item", "Entity"})
 BATCH_SIZE = 5000
@@ -72,6 +73,7 @@ def write_back(graph: Graph, run: str | Run, *, activate: bool = True, runs_dir:
             counts[label] = write_vectors(graph, label, prop, keys, vectors, batch_size, progress)
         create_index(graph, model)
         _store_text_map(graph, model, loaded)
+        write_attention(graph, model, loaded, batch_size)
         graph.run("serve/set_status", version=version, status="ready",
                   counts=[f"{label}={n}" for label, n in counts.items()])
     except BaseException:
@@ -128,6 +130,28 @@ def create_index(graph: Graph, model: ModelVersion, timeout_s: float = INDEX_TIM
         time.sleep(0.2)
 
 
+def attention_property(version: str) -> str:
+    return f"att_{version}"
+
+
+def write_attention(graph: Graph, model: ModelVersion, run: Run, batch_size: int = BATCH_SIZE) -> int:
+    """KGAT runs: store ``attention.npz`` as ``att_v<n>`` = [head->tail, tail->head] on the KG
+    relationships touching items, and name the property on the model node (explanations read it)."""
+    attention = load_attention(run.directory / "attention.npz")
+    if not attention:
+        return 0
+    prop, keys, written = attention_property(model.version), run.graph.keys, 0
+    for (src, rel, dst), weights in sorted(attention.items()):
+        pairs = run.graph.kg[(src, rel, dst)]
+        text = splice("serve/write_attention", head=(src, LABELS), tail=(dst, LABELS), rel=(rel, {rel}))
+        rows = ({"h": str(keys[src][h]), "t": str(keys[dst][t]), "a": a}
+                for (h, t), a in zip(pairs.tolist(), weights.tolist(), strict=True))
+        for batch in graph.write_batches(text, rows, batch_size, property=prop):
+            written += batch.records[0]["written"]
+    graph.run("serve/set_attention", version=model.version, attention=prop)
+    return written
+
+
 def _store_text_map(graph: Graph, model: ModelVersion, run: Run) -> None:
     """Fit and store the cold-start map text vector -> item embedding (when items have text_vec)."""
     fitted = coldstart.fit_text_map_from_graph(graph, model.dataset, run)
@@ -167,6 +191,7 @@ def list_models(graph: Graph) -> list[dict[str, Any]]:
 def remove_version(graph: Graph, model: ModelVersion) -> None:
     """Drop a version's index, remove its vectors from every node, delete its model node."""
     graph.query(splice("admin/drop_index", name=(model.index, {model.index})))
+    graph.run("serve/remove_attention", property=attention_property(model.version))
     for label in sorted(LABELS):
         graph.query(splice("serve/remove_vectors", label=(label, LABELS)), property=model.property)
     graph.run("serve/delete_model", version=model.version)

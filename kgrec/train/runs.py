@@ -55,6 +55,21 @@ def save_embeddings(path: Path, embeddings: dict[str, np.ndarray]) -> None:
     os.replace(tmp, path)
 
 
+def save_attention(path: Path, attention: dict[tuple[str, str, str], np.ndarray]) -> None:
+    """KG attention per canonical edge type, ``att__<src>__<REL>__<dst>`` -> (k, 2) [head->tail, tail->head]."""
+    tmp = path.with_name(".attention.tmp.npz")
+    np.savez(tmp, **{"att__" + "__".join(etype): np.asarray(a, np.float32) for etype, a in attention.items()})
+    os.replace(tmp, path)
+
+
+def load_attention(path: Path) -> dict[tuple[str, str, str], np.ndarray]:
+    """The inverse of :func:`save_attention` (empty when the run has no attention file)."""
+    if not path.exists():
+        return {}
+    with np.load(path) as z:
+        return {tuple(k.split("__")[1:4]): z[k] for k in z.files if k.startswith("att__")}
+
+
 def list_runs(root: Path, dataset: str | None = None) -> list[dict[str, Any]]:
     """One summary row per finished run (oldest first), optionally for one dataset."""
     rows = []
