@@ -42,9 +42,11 @@ Number = int | float
 def show(value: object, limit: int = SHOW_CHARS) -> str:
     """``repr`` of a value for an error message, cut to ``limit`` characters (never a whole field)."""
     text = value if isinstance(value, str) else str(value)
-    if len(text) > limit:
-        return repr(text[:limit]) + f"… ({len(text):,} characters)"
-    return repr(text)
+    shown = repr(text[:limit]) + f"… ({len(text):,} characters)" if len(text) > limit else repr(text)
+    foreign = sorted({ch for ch in text[:limit] if not ch.isascii()})
+    if foreign and any(ch.isascii() and ch.isalnum() for ch in text):  # lookalikes: 'с1' (Cyrillic) vs 'c1'
+        shown += " (non-ASCII " + ", ".join(f"U+{ord(ch):04X}" for ch in foreign[:3]) + ")"
+    return shown
 
 
 def is_number_literal(text: str) -> bool:

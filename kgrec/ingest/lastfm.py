@@ -11,22 +11,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kgrec.errors import InputError
-from kgrec.ingest.recbole import read_text, split_lines
+from kgrec.ingest.recbole import check_dir, read_text, split_lines
 from kgrec.ingest.sources import verify_sha256sums
 from kgrec.ingest.validate import EventRow, NodeRow, PairRow, RawDataset, Where
+from kgrec.numbers import parse_float
 
 
 def read_lastfm(directory: Path, dataset: str = "lastfm", check_sums: bool = True) -> RawDataset:
     directory = Path(directory)
-    if not directory.is_dir():
-        raise InputError(str(directory), "directory not found")
+    check_dir(directory)
     raw = RawDataset(name=dataset, source=str(directory), users_declared=False, items_declared=True)
     if check_sums:
         verify_sha256sums(directory)
     for line, (aid, name, *_rest) in _rows(directory / "artists.dat", raw, 4, header=True, min_cols=2):
         raw.items.append(NodeRow(aid, {"title": name, "text": name}, line))
     for line, (uid, aid, weight) in _rows(directory / "user_artists.dat", raw, 3, header=True):
-        raw.events.append(EventRow(uid, aid, "listen", None, _number(weight, line, "weight"), None, None, line))
+        count = parse_float(weight, path=line.path, line=line.line, column="weight", minimum=0.0)
+        raw.events.append(EventRow(uid, aid, "listen", None, count, None, None, line))
     raw.users = [NodeRow(uid, {}, Where(str(directory / "user_artists.dat"), 0))
                  for uid in dict.fromkeys(e.user for e in raw.events)]
     raw.users_declared = True
@@ -55,10 +56,3 @@ def _rows(path: Path, raw: RawDataset, columns: int, header: bool,
         yield Where(str(path), number), values + [""] * (columns - len(values))
     if not found:
         raise InputError(str(path), "no data rows")
-
-
-def _number(value: str, where: Where, column: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise InputError(where.path, f"{value!r} is not a number", where.line, column) from None

@@ -15,6 +15,7 @@ from typing import Any
 
 from kgrec.cypher import SAFE_IDENTIFIER
 from kgrec.errors import InputError
+from kgrec.numbers import show
 
 RESERVED_TYPES = frozenset({"INTERACTED", "FRIEND"})
 NODE_LABELS = frozenset({"User", "Item", "Entity"})
@@ -104,14 +105,14 @@ def key(dataset: str, ext_id: str) -> str:
 def relation_type(name: str, where: Where) -> str:
     """``film.film.genre`` -> ``FILM_FILM_GENRE``; anything unsafe is an input error."""
     if not name or not RELATION_CHARS.fullmatch(name):
-        raise InputError(where.path, f"relation name {name!r} is not a safe identifier "
+        raise InputError(where.path, f"relation name {show(name)} is not a safe identifier "
                          "(allowed: letters, digits, . _ - / : and spaces)", where.line, "relation")
     sanitised = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9]", "_", name)).strip("_").upper()
     if not SAFE_IDENTIFIER.fullmatch(sanitised):
-        raise InputError(where.path, f"relation name {name!r} gives {sanitised!r}, not a safe identifier "
+        raise InputError(where.path, f"relation name {show(name)} gives {show(sanitised)}, not a safe identifier "
                          "(must start with a letter, at most 63 characters)", where.line, "relation")
     if sanitised in RESERVED_TYPES:
-        raise InputError(where.path, f"relation name {name!r} collides with the reserved type {sanitised}",
+        raise InputError(where.path, f"relation name {show(name)} collides with the reserved type {sanitised}",
                          where.line, "relation")
     return sanitised
 
@@ -119,7 +120,7 @@ def relation_type(name: str, where: Where) -> str:
 def validate(raw: RawDataset) -> LoadPlan:
     """Check the whole input; raise :class:`InputError` naming file and line, else return the plan."""
     if not raw.name or not SAFE_IDENTIFIER.fullmatch(raw.name):
-        raise InputError(raw.source, f"dataset name {raw.name!r} must be a safe identifier "
+        raise InputError(raw.source, f"dataset name {show(raw.name)} must be a safe identifier "
                          "(letters, digits, _; starting with a letter)")
     users = _unique_nodes(raw.users, "user")
     items = _unique_nodes(raw.items, "item")
@@ -150,7 +151,7 @@ def _unique_nodes(rows: list[NodeRow], what: str) -> dict[str, tuple[dict[str, A
         if row.id in seen:
             props, first = seen[row.id]
             if props != row.props:
-                raise InputError(row.where.path, f"duplicate {what} id {row.id!r} with values that differ "
+                raise InputError(row.where.path, f"duplicate {what} id {show(row.id)} with values that differ "
                                  f"from line {first.line}", row.where.line)
             continue
         seen[row.id] = (dict(row.props), row.where)
@@ -161,20 +162,23 @@ def _events(raw: RawDataset, users: dict, items: dict) -> list[EventRow]:
     out: dict[tuple[str, str, int | None, str], EventRow] = {}
     for ev in raw.events:
         w = ev.where
+        for value, column in ((ev.user, "user"), (ev.item, "item")):
+            if not value:
+                raise InputError(w.path, f"empty {column} id", w.line, column)
         if ev.user not in users:
             if raw.users_declared:
-                raise InputError(w.path, f"event references unknown user {ev.user!r}", w.line, "user")
+                raise InputError(w.path, f"event references unknown user {show(ev.user)}", w.line, "user")
             users[ev.user] = ({}, w)
         if ev.item not in items:
             if raw.items_declared:
-                raise InputError(w.path, f"event references unknown item {ev.item!r}", w.line, "item")
+                raise InputError(w.path, f"event references unknown item {show(ev.item)}", w.line, "item")
             items[ev.item] = ({}, w)
         identity = (ev.user, ev.item, ev.ts, ev.kind)
         first = out.get(identity)
         if first is not None:
             if (first.rating, first.weight, first.split) != (ev.rating, ev.weight, ev.split):
-                raise InputError(w.path, f"duplicate event (user {ev.user!r}, item {ev.item!r}, ts {ev.ts}, "
-                                 f"kind {ev.kind!r}) with values that differ from {first.where.path}:"
+                raise InputError(w.path, f"duplicate event (user {show(ev.user)}, item {show(ev.item)}, ts {ev.ts}, "
+                                 f"kind {show(ev.kind)}) with values that differ from {first.where.path}:"
                                  f"{first.where.line}", w.line)
             continue
         out[identity] = ev
@@ -186,16 +190,18 @@ def _links(links: list[PairRow], items: dict) -> dict[str, str]:
     entity_of_item: dict[str, PairRow] = {}
     for link in links:
         w = link.where
+        if not link.left or not link.right:
+            raise InputError(w.path, "empty item or entity id in a link", w.line)
         if link.left not in items:
-            raise InputError(w.path, f"link references unknown item {link.left!r}", w.line, "item")
+            raise InputError(w.path, f"link references unknown item {show(link.left)}", w.line, "item")
         other = entity_of_item.get(link.left)
         if other is not None and other.right != link.right:
-            raise InputError(w.path, f"item {link.left!r} linked to entity {link.right!r} but line "
-                             f"{other.where.line} links it to {other.right!r}", w.line, "entity")
+            raise InputError(w.path, f"item {show(link.left)} linked to entity {show(link.right)} but line "
+                             f"{other.where.line} links it to {show(other.right)}", w.line, "entity")
         other = item_of_entity.get(link.right)
         if other is not None and other.left != link.left:
-            raise InputError(w.path, f"entity {link.right!r} linked to item {link.left!r} but line "
-                             f"{other.where.line} links it to item {other.left!r}", w.line, "item")
+            raise InputError(w.path, f"entity {show(link.right)} linked to item {show(link.left)} but line "
+                             f"{other.where.line} links it to item {show(other.left)}", w.line, "item")
         entity_of_item[link.left] = item_of_entity[link.right] = link
     return {e: link.left for e, link in item_of_entity.items()}
 
@@ -204,13 +210,15 @@ def _friends(rows: list[PairRow], users: dict, declared: bool) -> list[tuple[str
     out: dict[tuple[str, str], None] = {}
     for row in rows:
         for uid, col in ((row.left, "user"), (row.right, "friend")):
+            if not uid:
+                raise InputError(row.where.path, f"empty {col} id", row.where.line, col)
             if uid not in users:
                 if declared:
-                    raise InputError(row.where.path, f"friendship references unknown user {uid!r}",
+                    raise InputError(row.where.path, f"friendship references unknown user {show(uid)}",
                                      row.where.line, col)
                 users[uid] = ({}, row.where)
         if row.left == row.right:
-            raise InputError(row.where.path, f"user {row.left!r} listed as their own friend", row.where.line)
+            raise InputError(row.where.path, f"user {show(row.left)} listed as their own friend", row.where.line)
         out[(row.left, row.right)] = None
     return list(out)
 
@@ -225,7 +233,7 @@ def _triples(raw: RawDataset, item_of_entity: dict[str, str], entities: dict
         rel = relation_type(t.relation, t.where)
         first = names.setdefault(rel, (t.relation, t.where))
         if first[0] != t.relation:
-            raise InputError(t.where.path, f"relation names {t.relation!r} and {first[0]!r} (line "
+            raise InputError(t.where.path, f"relation names {show(t.relation)} and {show(first[0])} (line "
                              f"{first[1].line}) both become type {rel}", t.where.line, "relation")
         ends = []
         for ent in (t.left, t.right):
