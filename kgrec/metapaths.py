@@ -130,7 +130,11 @@ def sample(graph: Graph, path_text: str, limit: int = 10, dataset: str | None = 
 
 
 def graph_stats(graph: Graph, dataset: str | None = None) -> tuple[list[dict], list[dict]]:
-    return graph.run("graph/label_counts", dataset=dataset), graph.run("graph/rel_counts", dataset=dataset)
+    """Counts per (dataset, label) and (dataset, type); a named dataset with no nodes is an error."""
+    labels = graph.run("graph/label_counts", dataset=dataset)
+    if dataset is not None and not labels:
+        raise KgrecError(f"dataset {dataset!r} is not loaded", hint="`kgrec graph stats` lists the loaded ones")
+    return labels, graph.run("graph/rel_counts", dataset=dataset)
 
 
 def schema_edges(graph: Graph) -> list[tuple[str, str, str]]:

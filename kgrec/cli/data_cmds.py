@@ -26,7 +26,7 @@ app.add_typer(load_app, name="load")
 app.add_typer(metapaths_app, name="metapaths")
 app.add_typer(graph_app, name="graph")
 
-BATCH_OPTION = typer.Option(DEFAULT_BATCH, "--batch-size", help="Rows per transaction.")
+BATCH_OPTION = typer.Option(DEFAULT_BATCH, "--batch-size", min=1, help="Rows per transaction.")
 DATASET_OPTION = typer.Option(None, "--dataset", help="Dataset name (default: the only one loaded).")
 
 
