@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from kgrec.cli import data_cmds, db_cmds, serve_cmds, train_cmds  # noqa: F401,E402  (register commands)
+from kgrec.cli import data_cmds, db_cmds, kg_cmds, serve_cmds, train_cmds  # noqa: F401,E402  (register commands)
 from kgrec.cli.app import app
 from kgrec.errors import KgrecError
 

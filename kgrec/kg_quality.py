@@ -1,0 +1,510 @@
+"""KG quality: does a relation connect items that the same users consume?
+
+For each KG relation type R (and for the KG as a whole) :func:`assess` reports how many items,
+entities and triples R has, and compares pairs of *distinct items that share a node through R*
+(``(i)-[:R]-(x)-[:R]-(j)``, ``x`` an Entity or an Item, plus direct ``(i)-[:R]-(j)`` edges) with
+random item pairs:
+
+* **co-consumption lift** = P(some user consumed both | shared) / P(some user consumed both | random);
+* **genre coherence** = mean Jaccard of the items' ``genres`` lists, shared against random pairs.
+
+Random pairs draw both items from the endpoints of the sampled shared pairs (each item as often as
+it appears there), so a relation that merely touches popular items does not look informative.
+Shared pairs are a uniform sample (without replacement) of the distinct pairs, capped at ``pairs``;
+the 95% intervals are percentile bootstraps over pairs (seeded). A relation whose lift interval
+is above 1 carries collaborative signal; :func:`select_relations` keeps only those in ``auto`` mode.
+
+Everything is numpy over arrays read in batches (:func:`read_kg_arrays`, ``cypher/kg/*``) or taken
+from a :class:`~kgrec.data.GraphData` (:func:`arrays_from_graph_data`, used by training).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from kgrec.cypher import splice, statement
+from kgrec.data import GraphData
+from kgrec.db import Graph
+from kgrec.errors import KgrecError
+
+ALL = "(all)"
+KG_LABELS = frozenset({"Item", "Entity"})
+DEFAULT_PAIRS = 20_000
+DEFAULT_RESAMPLES = 200
+DEFAULT_SEED = 0
+ENUMERATE_LIMIT = 3_000_000   # enumerate every shared pair when hub pair counts stay below this
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with a bootstrap percentile interval."""
+
+    value: float
+    low: float
+    high: float
+
+    def contains(self, x: float) -> bool:
+        return self.low <= x <= self.high
+
+
+@dataclass(frozen=True)
+class RelationQuality:
+    """Quality figures of one relation type (``relation`` = :data:`ALL` for the whole KG)."""
+
+    relation: str
+    name: str                         # original relation name ("" for the whole KG)
+    items_linked: int                 # distinct items with at least one triple of the relation
+    entities: int                     # distinct :Entity nodes with at least one triple of the relation
+    triples: int
+    shared_pairs: int                 # distinct item pairs sharing a node (exact, or estimated when sampled)
+    shared_pairs_exact: bool
+    sampled_pairs: int                # shared pairs used (≤ the cap); as many random pairs
+    co_shared: float | None           # P(co-consumed | shared)
+    co_random: float | None           # P(co-consumed | random)
+    lift: Interval | None
+    genre_pairs: int                  # sampled shared pairs whose two items both have genres
+    genre_shared: float | None        # mean genre Jaccard of shared pairs
+    genre_random: float | None
+    genre_lift: Interval | None       # genre_shared / genre_random
+
+    @property
+    def signal(self) -> bool:
+        """True when the whole lift interval lies above 1."""
+        return self.lift is not None and self.lift.low > 1.0
+
+    @property
+    def verdict(self) -> str:
+        if self.lift is None:
+            return "no shared pairs" if self.sampled_pairs == 0 else "no co-consumption"
+        if self.lift.low > 1.0:
+            return "signal"
+        return "below 1" if self.lift.high < 1.0 else "no signal"
+
+
+@dataclass(frozen=True)
+class KgQualityReport:
+    dataset: str
+    items: int
+    users: int
+    events: int
+    pairs_cap: int
+    resamples: int
+    seed: int
+    overall: RelationQuality
+    relations: list[RelationQuality] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (an infinite interval end becomes None); each relation gets its verdict."""
+        out = _finite(asdict(self))
+        for q, d in zip([self.overall, *self.relations], [out["overall"], *out["relations"]], strict=True):
+            d["verdict"] = q.verdict
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One display row per relation, the whole KG last."""
+        return [_row(q) for q in [*self.relations, self.overall]]
+
+    def title(self) -> str:
+        return (f"KG quality of {self.dataset}: {self.items:,} items, {self.users:,} users, {self.events:,} events "
+                f"(≤ {self.pairs_cap:,} pairs per relation, {self.resamples} bootstrap resamples, seed {self.seed})")
+
+
+@dataclass
+class KgArrays:
+    """Numpy inputs of :func:`assess`. Node ids: items ``0..n_items-1``, entities from ``n_items`` on."""
+
+    dataset: str
+    n_items: int
+    interactions: np.ndarray                       # (m, 2) int64: user, item
+    relations: dict[str, np.ndarray]               # relation type -> (k, 2) int64 node ids (head, tail)
+    relation_names: dict[str, str] = field(default_factory=dict)
+    genres: list[list[str]] | None = None          # per item; None when no item has genres
+
+
+class _Incidence:
+    """Sorted (row, column) pairs of a sparse 0/1 matrix with fast row intersections."""
+
+    def __init__(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> None:
+        n_cols = int(cols.max()) + 1 if len(cols) else 1
+        self.n_cols = n_cols
+        codes = np.unique(rows.astype(np.int64) * n_cols + cols.astype(np.int64))
+        self.codes = codes
+        self.cols = codes % n_cols
+        self.indptr = np.searchsorted(codes // n_cols, np.arange(n_rows + 1))
+
+    def degree(self, rows: np.ndarray) -> np.ndarray:
+        return self.indptr[rows + 1] - self.indptr[rows]
+
+    def overlap(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """|row a ∩ row b| for each pair, expanding the shorter row of each pair."""
+        swap = self.degree(a) > self.degree(b)
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        deg = self.degree(a)
+        owner = np.repeat(np.arange(len(a)), deg)
+        starts = np.repeat(self.indptr[a] - np.cumsum(deg) + deg, deg)
+        cols = self.cols[starts + np.arange(len(owner))]
+        query = b[owner].astype(np.int64) * self.n_cols + cols
+        pos = np.searchsorted(self.codes, query).clip(max=max(len(self.codes) - 1, 0))
+        hit = self.codes[pos] == query if len(self.codes) else np.zeros(len(query), bool)
+        return np.bincount(owner[hit], minlength=len(a))
+
+
+# -- sampling shared pairs ------------------------------------------------------------------------------
+
+def _incidence_rows(edges: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item, hub) incidences (both directions, self-loops dropped) and direct item-item pairs (i < j)."""
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    items, hubs = [], []
+    for end, other in ((0, 1), (1, 0)):
+        mask = edges[:, end] < n_items
+        items.append(edges[mask, end])
+        hubs.append(edges[mask, other])
+    both = edges[(edges[:, 0] < n_items) & (edges[:, 1] < n_items)]
+    direct = np.unique(np.sort(both, axis=1), axis=0) if len(both) else np.zeros((0, 2), np.int64)
+    return np.concatenate(items), np.concatenate(hubs), direct
+
+
+def _enumerate_pairs(hub_sorted_items: np.ndarray, sizes: np.ndarray, direct: np.ndarray, n_items: int
+                     ) -> np.ndarray:
+    """Every distinct pair (i < j) sharing a hub or joined directly, as codes i * n_items + j."""
+    ends = np.repeat(np.cumsum(sizes), sizes)
+    pos = np.arange(len(hub_sorted_items))
+    partners = ends - pos - 1
+    left = np.repeat(pos, partners)
+    offset = np.arange(len(left)) - np.repeat(np.cumsum(partners) - partners, partners)
+    right = left + 1 + offset
+    a, b = hub_sorted_items[left], hub_sorted_items[right]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    codes = np.concatenate([lo * n_items + hi, direct[:, 0] * n_items + direct[:, 1]])
+    return np.unique(codes)
+
+
+def shared_pairs(edges: np.ndarray, n_items: int, cap: int, rng: np.random.Generator,
+                 enumerate_limit: int = ENUMERATE_LIMIT) -> tuple[np.ndarray, int, bool]:
+    """A uniform sample (≤ ``cap``, without replacement) of distinct item pairs sharing a node through
+    ``edges``; returns ``(pairs (k, 2), number of distinct shared pairs, whether that number is exact)``."""
+    items, hubs, direct = _incidence_rows(edges, n_items)
+    if len(items):
+        inc = np.unique(np.stack([hubs, items], axis=1), axis=0)
+        hubs, items = inc[:, 0], inc[:, 1]
+    hub_ids, sizes = np.unique(hubs, return_counts=True)
+    walks = sizes * (sizes - 1) // 2
+    if int(walks.sum()) + len(direct) <= enumerate_limit:
+        codes = _enumerate_pairs(items, sizes, direct, n_items)
+        total = len(codes)
+        if total > cap:
+            codes = rng.choice(codes, cap, replace=False)
+        return np.stack([codes // n_items, codes % n_items], axis=1).astype(np.int64), total, True
+    return _rejection_sample(items, hubs, sizes, walks, direct, n_items, cap, rng)
+
+
+def _rejection_sample(items: np.ndarray, hubs: np.ndarray, sizes: np.ndarray, walks: np.ndarray,
+                      direct: np.ndarray, n_items: int, cap: int, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, int, bool]:
+    """Propose pairs by hub (∝ pairs through it) or direct edge, accept with 1 / (ways the pair is proposed)."""
+    inc = _Incidence(items, hubs, n_items)
+    direct_codes = direct[:, 0] * n_items + direct[:, 1]
+    starts = np.cumsum(sizes) - sizes
+    mass = np.concatenate([walks, np.ones(len(direct), np.int64)]).astype(np.float64)
+    total_mass, accepted, proposed, kept = mass.sum(), 0, 0, np.zeros(0, np.int64)
+    for _ in range(200):
+        n = max(4 * (cap - len(kept)), 1000)
+        pick = rng.choice(len(mass), n, p=mass / total_mass)
+        via_hub = pick < len(sizes)
+        h = pick[via_hub]
+        first = rng.integers(0, sizes[h])
+        second = (first + rng.integers(1, sizes[h])) % sizes[h]
+        a = np.concatenate([items[starts[h] + first], direct[pick[~via_hub] - len(sizes), 0]])
+        b = np.concatenate([items[starts[h] + second], direct[pick[~via_hub] - len(sizes), 1]])
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        ways = inc.overlap(lo, hi) + np.isin(lo * n_items + hi, direct_codes)
+        accept = rng.random(len(lo)) * ways < 1.0
+        proposed += len(lo)
+        accepted += int(accept.sum())
+        codes = (lo * n_items + hi)[accept]
+        kept = np.concatenate([kept, codes[~np.isin(codes, kept)]])
+        kept = kept[np.sort(np.unique(kept, return_index=True)[1])]
+        if len(kept) >= cap:
+            break
+    kept = kept[:cap]
+    estimate = int(round(total_mass * accepted / max(proposed, 1)))
+    return np.stack([kept // n_items, kept % n_items], axis=1).astype(np.int64), estimate, False
+
+
+def random_pairs(shared: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """As many pairs of distinct items as ``shared``, both ends drawn from its endpoints (degree-matched)."""
+    pool = shared.ravel()
+    if len(np.unique(pool)) < 2:
+        return np.zeros((0, 2), np.int64)
+    out = np.zeros((0, 2), np.int64)
+    while len(out) < len(shared):
+        draw = pool[rng.integers(0, len(pool), (2 * (len(shared) - len(out)) + 16, 2))]
+        out = np.concatenate([out, draw[draw[:, 0] != draw[:, 1]]])
+    return out[:len(shared)]
+
+
+# -- statistics ----------------------------------------------------------------------------------------
+
+def bootstrap_ratio(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, resamples: int,
+                    confidence: float = 0.95) -> Interval | None:
+    """mean(x) / mean(y) with a percentile interval, resampling x and y (pairs) independently."""
+    if not len(x) or not len(y) or y.mean() == 0:
+        return None
+    ratios = np.empty(resamples)
+    for start in range(0, resamples, 25):
+        n = min(25, resamples - start)
+        mx = x[rng.integers(0, len(x), (n, len(x)))].mean(axis=1)
+        my = y[rng.integers(0, len(y), (n, len(y)))].mean(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios[start:start + n] = np.where(my > 0, mx / np.where(my > 0, my, 1), np.inf)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(ratios, [tail, 100 - tail], method="inverted_cdf")  # no inf - inf interpolation
+    return Interval(float(x.mean() / y.mean()), float(low), float(high))
+
+
+def _genre_incidence(genres: list[list[str]] | None, n_items: int) -> _Incidence | None:
+    if genres is None or not any(genres):
+        return None
+    vocab = {g: k for k, g in enumerate(sorted({g for gs in genres for g in gs}))}
+    rows = np.fromiter((i for i, gs in enumerate(genres) for _ in gs), np.int64)
+    cols = np.fromiter((vocab[g] for gs in genres for g in gs), np.int64)
+    return _Incidence(rows, cols, n_items)
+
+
+def _jaccard(inc: _Incidence, pairs: np.ndarray) -> np.ndarray:
+    """Genre Jaccard of pairs whose two items both have genres (others dropped)."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    keep = (inc.degree(a) > 0) & (inc.degree(b) > 0)
+    a, b = a[keep], b[keep]
+    inter = inc.overlap(a, b)
+    return inter / (inc.degree(a) + inc.degree(b) - inter)
+
+
+# -- assessing -----------------------------------------------------------------------------------------
+
+@dataclass
+class _Context:
+    arrays: KgArrays
+    users: _Incidence
+    genres: _Incidence | None
+    cap: int
+    resamples: int
+    seed: int
+    enumerate_limit: int
+
+
+def _relation_quality(ctx: _Context, relation: str, name: str, edges: np.ndarray) -> RelationQuality:
+    n_items = ctx.arrays.n_items
+    rng = np.random.default_rng([ctx.seed, zlib.crc32(relation.encode())])
+    ends = np.unique(edges.ravel())
+    shared, total, exact = shared_pairs(edges, n_items, ctx.cap, rng, ctx.enumerate_limit)
+    rand = random_pairs(shared, rng)
+    co_s = (ctx.users.overlap(shared[:, 0], shared[:, 1]) > 0).astype(np.float64)
+    co_r = (ctx.users.overlap(rand[:, 0], rand[:, 1]) > 0).astype(np.float64)
+    lift = bootstrap_ratio(co_s, co_r, rng, ctx.resamples)
+    g_s = g_r = np.zeros(0)
+    if ctx.genres is not None:
+        g_s, g_r = _jaccard(ctx.genres, shared), _jaccard(ctx.genres, rand)
+    return RelationQuality(
+        relation, name, int((ends < n_items).sum()), int((ends >= n_items).sum()), len(edges),
+        total, exact, len(shared), _mean(co_s), _mean(co_r), lift,
+        len(g_s), _mean(g_s), _mean(g_r), bootstrap_ratio(g_s, g_r, rng, ctx.resamples))
+
+
+def _mean(x: np.ndarray) -> float | None:
+    return float(x.mean()) if len(x) else None
+
+
+def assess(arrays: KgArrays, pairs: int = DEFAULT_PAIRS, resamples: int = DEFAULT_RESAMPLES,
+           seed: int = DEFAULT_SEED, per_relation: bool = True,
+           enumerate_limit: int = ENUMERATE_LIMIT) -> KgQualityReport:
+    """Counts, co-consumption lift and genre coherence per relation type and for the whole KG."""
+    if pairs < 1 or resamples < 1:
+        raise KgrecError("pairs and resamples must be ≥ 1")
+    inter = np.unique(arrays.interactions.astype(np.int64), axis=0) if len(arrays.interactions) \
+        else np.zeros((0, 2), np.int64)
+    users = _Incidence(inter[:, 1], inter[:, 0], arrays.n_items)
+    ctx = _Context(arrays, users, _genre_incidence(arrays.genres, arrays.n_items), pairs, resamples, seed,
+                   enumerate_limit)
+    relations = {rel: _unique_edges(e) for rel, e in sorted(arrays.relations.items())}
+    per = [_relation_quality(ctx, rel, arrays.relation_names.get(rel, rel), e)
+           for rel, e in relations.items()] if per_relation else []
+    everything = np.concatenate([e for e in relations.values()]) if relations else np.zeros((0, 2), np.int64)
+    overall = _relation_quality(ctx, ALL, "", everything)
+    return KgQualityReport(arrays.dataset, arrays.n_items, len(np.unique(inter[:, 0])), len(inter),
+                           pairs, resamples, seed, overall, per)
+
+
+def _unique_edges(edges: np.ndarray) -> np.ndarray:
+    edges = np.asarray(edges, np.int64).reshape(-1, 2)
+    return np.unique(edges, axis=0) if len(edges) else edges
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+def arrays_from_graph_data(data: GraphData, interaction_idx: np.ndarray | None = None) -> KgArrays:
+    """The KG of a GraphData (items first, then entities) with its (e.g. training) interactions."""
+    n_items = data.num_items
+    offset = {"Item": 0, "Entity": n_items}
+    relations: dict[str, list[np.ndarray]] = {}
+    for (head, rel, tail), pairs in data.kg.items():
+        if head not in offset or tail not in offset:
+            continue
+        relations.setdefault(rel, []).append(np.stack([pairs[:, 0] + offset[head], pairs[:, 1] + offset[tail]], 1))
+    inter = data.interactions if interaction_idx is None else data.interactions[interaction_idx]
+    return KgArrays(data.dataset, n_items, inter,
+                    {rel: np.concatenate(parts) for rel, parts in relations.items()}, dict(data.relation_names))
+
+
+def read_kg_arrays(graph: Graph, dataset: str, batch_size: int = 20_000) -> KgArrays:
+    """Items (keys, genres, consumers) and KG triples of ``dataset`` in key-ordered batches."""
+    record = graph.run("load/dataset", name=dataset)[0]["dataset"]
+    if record is None:
+        raise KgrecError(f"dataset {dataset!r} is not loaded", hint="see `kgrec graph stats`")
+    prefix = f"{dataset}:"
+    per_page = max(1, batch_size * max(record.get("count_items") or 1, 1) // max(record.get("count_events") or 1, 1))
+    keys, genres, events_item, user_keys = [], [], [], []
+    for page in _pages(graph, statement("kg/items"), prefix, min(per_page, batch_size)):
+        events_item.append(np.asarray(page["event_items"], np.int64) + len(keys))
+        user_keys.extend(page["event_users"])
+        keys.extend(page["keys"])
+        genres.extend([g] if isinstance(g, str) else [str(x) for x in g] for g in page["genres"])
+    item_index = {k: n for n, k in enumerate(keys)}
+    _, user_ids = np.unique(np.asarray(user_keys, dtype=object).astype(str), return_inverse=True) \
+        if user_keys else (None, np.zeros(0, np.int64))
+    items_col = np.concatenate(events_item) if events_item else np.zeros(0, np.int64)
+    interactions = np.stack([user_ids.astype(np.int64).ravel(), items_col], axis=1)
+    types = list(record.get("relation_types") or [])
+    relations = _read_triples(graph, dataset, prefix, batch_size, types, item_index)
+    names = dict(zip(types, record.get("relation_names") or types, strict=False))
+    return KgArrays(dataset, len(keys), interactions, relations, names, genres if any(genres) else None)
+
+
+def _read_triples(graph: Graph, dataset: str, prefix: str, batch_size: int, types: list[str],
+                  item_index: dict[str, int]) -> dict[str, np.ndarray]:
+    heads, tails, rels = [], [], []
+    entity_index: dict[str, int] = {}
+    n_items = len(item_index)
+
+    def node(key: str, is_item: bool) -> int:
+        if is_item:
+            return item_index[key]
+        return n_items + entity_index.setdefault(key, len(entity_index))
+
+    for label in sorted(KG_LABELS):
+        text = splice("kg/triples", head=(label, KG_LABELS))
+        for page in _pages(graph, text, prefix, batch_size, dataset=dataset, types=types):
+            heads.extend(node(k, label == "Item") for k in page["head_keys"])
+            tails.extend(node(k, is_item) for k, is_item in zip(page["tail_keys"], page["tail_items"], strict=True))
+            rels.extend(page["types"])
+    h, t, r = np.asarray(heads, np.int64), np.asarray(tails, np.int64), np.asarray(rels, dtype=str)
+    return {rel: np.stack([h[r == rel], t[r == rel]], axis=1) for rel in types if (r == rel).any()}
+
+
+def _pages(graph: Graph, text: str, prefix: str, limit: int, **params: Any):
+    """Keyset pagination over key-ordered nodes (each page returns ``last`` and ``n``)."""
+    after = ""
+    with graph.session() as sess:
+        while True:
+            page = sess.execute_read(lambda tx, a=after: tx.run(text, prefix=prefix, after=a, limit=limit,
+                                                                 **params).single().data())
+            if not page["n"]:
+                return
+            yield page
+            after = page["last"]
+
+
+def check(graph: Graph, dataset: str | None = None, pairs: int = DEFAULT_PAIRS,
+          resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, per_relation: bool = True
+          ) -> KgQualityReport:
+    """The KG quality report of ``dataset`` (default: the only loaded one) read from Neo4j."""
+    from kgrec.metapaths import dataset_record
+
+    name = dataset_record(graph, dataset)["name"]
+    return assess(read_kg_arrays(graph, name), pairs, resamples, seed, per_relation)
+
+
+def lift_warning(graph: Graph, dataset: str) -> str | None:
+    """A one-line warning when the whole KG's co-consumption lift interval is not above 1 (else None)."""
+    overall = check(graph, dataset, per_relation=False).overall
+    lift = overall.lift
+    if lift is None or overall.signal:
+        return None
+    where = "includes 1" if lift.contains(1.0) else "is below 1"
+    return (f"the KG of {dataset} shows no co-consumption signal: lift {lift.value:.2f}, 95% interval "
+            f"[{lift.low:.2f}, {lift.high:.2f}] {where}; check the item-entity links (`kgrec kg check`)")
+
+
+# -- relation selection for training ------------------------------------------------------------------
+
+def select_relations(data: GraphData, choice: str, interaction_idx: np.ndarray | None = None,
+                     seed: int = DEFAULT_SEED) -> tuple[GraphData, list[str], KgQualityReport | None]:
+    """Apply ``--kg-relations``: ``all`` (keep every type), ``auto`` (keep types whose lift interval on
+    the given interactions lies above 1) or a comma list of types / original names to keep."""
+    present = sorted({rel for _, rel, _ in data.kg})
+    spec = choice.strip()
+    report = None
+    if spec.lower() == "all":
+        kept = present
+    elif spec.lower() == "auto":
+        report = assess(arrays_from_graph_data(data, interaction_idx), seed=seed)
+        kept = [q.relation for q in report.relations if q.signal]
+    else:
+        kept = sorted(set(_resolve(part.strip(), data) for part in spec.split(",") if part.strip()))
+        if not kept:
+            raise KgrecError(f"--kg-relations {choice!r}: give all, auto or a comma-separated list of relations")
+    keep = set(kept)
+    filtered = replace(data, kg={e: p for e, p in data.kg.items() if e[1] in keep},
+                       relation_names={r: n for r, n in data.relation_names.items() if r in keep})
+    return filtered, kept, report
+
+
+def _resolve(part: str, data: GraphData) -> str:
+    """A relation type (or original name, or its upper-case form) present in ``data.kg``."""
+    present = {rel for _, rel, _ in data.kg}
+    by_name = {name: rel for rel, name in data.relation_names.items() if rel in present}
+    for candidate in (part, part.upper()):
+        if candidate in present:
+            return candidate
+    if part in by_name:
+        return by_name[part]
+    raise KgrecError(f"--kg-relations: unknown relation {part!r} in dataset {data.dataset!r}",
+                     hint=f"known: {', '.join(sorted(present)) or '(no KG relations)'}")
+
+
+# -- display -------------------------------------------------------------------------------------------
+
+def _row(q: RelationQuality) -> dict[str, Any]:
+    return {"relation": q.relation, "items": q.items_linked, "entities": q.entities, "triples": q.triples,
+            "shared pairs": f"{q.shared_pairs:,}" if q.shared_pairs_exact else f"~{q.shared_pairs:,}",
+            "sampled": q.sampled_pairs, "co | shared": _pct(q.co_shared), "co | random": _pct(q.co_random),
+            "lift [95%]": _interval(q.lift), "genre J shared/random": _genres(q), "verdict": q.verdict}
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return None if isinstance(value, float) and not np.isfinite(value) else value
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _interval(iv: Interval | None) -> str:
+    if iv is None:
+        return "-"
+    high = "inf" if not np.isfinite(iv.high) else f"{iv.high:.2f}"
+    return f"{iv.value:.2f} [{iv.low:.2f}, {high}]"
+
+
+def _genres(q: RelationQuality) -> str:
+    if q.genre_shared is None or q.genre_random is None:
+        return "-"
+    return f"{q.genre_shared:.2f}/{q.genre_random:.2f} ({_interval(q.genre_lift)})"
