@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from kgrec import metapaths
+from kgrec import kg_quality, metapaths
 from kgrec.cli.app import app, console, print_table, settings_of
 from kgrec.db import Graph
 from kgrec.ingest import sources
@@ -36,11 +36,20 @@ def _load(ctx: typer.Context, raw: RawDataset, batch_size: int) -> None:
     console.print(f"validated {plan.name}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     with Graph(settings_of(ctx)) as graph:
         report = load_plan(graph, plan, batch_size=batch_size)
+        kg_warning = kg_quality.lift_warning(graph, plan.name) if plan.triples else None
     print_table(report.table(), title=f"load {plan.name}")
     rows = sum(s.rows for s in report.steps)
     verdict = "nothing changed (already loaded)" if report.created == 0 else f"{report.created:,} created"
     console.print(f"{rows:,} rows in {report.seconds:.1f}s ({rows / max(report.seconds, 1e-9):,.0f} rows/s); "
                   f"{verdict}.")
+    if kg_warning:
+        console.print(f"warning: {kg_warning}", style="yellow", markup=False)
+    if plan.triples:
+        console.print(f"KG links: {report.linked:,} of {report.items:,} items linked, {report.unlinked:,} unlinked.")
+    if report.pruned.total:
+        pruned = report.pruned
+        console.print(f"removed what the source no longer has: {pruned.triples:,} KG relationships, "
+                      f"{pruned.entities:,} entities, {pruned.unlinked:,} item links.")
 
 
 @load_app.command("recbole")
@@ -58,11 +67,18 @@ def load_recbole(ctx: typer.Context,
 @load_app.command("ml100k")
 def load_ml100k(ctx: typer.Context, dataset: str = typer.Option("ml100k", "--dataset", help="Dataset name."),
                 batch_size: int = BATCH_OPTION) -> None:
-    """MovieLens-100K + KG from RecBole 1.2.1's PyPI wheel (downloaded once, sha256-verified)."""
+    """MovieLens-100K + KG from RecBole 1.2.1's PyPI wheel (downloaded once, sha256-verified).
+
+    RecBole's ml-100k.link is keyed by MovieLens-1M ids; kgrec re-keys it to ml-100k ids through the
+    shipped title+year bridge (kgrec/ingest/ml100k_ml1m_bridge.tsv). Re-running this on a graph loaded
+    with the old, wrong links removes them."""
+    from kgrec.ingest.ml100k_bridge import rekey_links
     from kgrec.ingest.recbole import read_dataset
 
     directory = sources.ml100k_dir(settings_of(ctx))
-    _load(ctx, read_dataset(directory, "ml-100k", dataset), batch_size)
+    raw = read_dataset(directory, "ml-100k", dataset)
+    rekey_links(raw)
+    _load(ctx, raw, batch_size)
 
 
 @load_app.command("lastfm")

@@ -21,6 +21,7 @@ from rich.text import Text
 from kgrec import migrations
 from kgrec.cypher import splice, statement
 from kgrec.db import Graph
+from kgrec.ingest.kg_sync import PruneReport, prune_stale_kg
 from kgrec.ingest.validate import NODE_LABELS, LoadPlan
 
 DEFAULT_BATCH = 5000
@@ -42,6 +43,13 @@ class LoadReport:
     dataset: str
     steps: list[StepResult] = field(default_factory=list)
     seconds: float = 0.0
+    items: int = 0                 # items in the plan
+    linked: int = 0                # of which linked to a KG entity
+    pruned: PruneReport = field(default_factory=PruneReport)  # stale KG removed on a re-load
+
+    @property
+    def unlinked(self) -> int:
+        return self.items - self.linked
 
     @property
     def created(self) -> int:
@@ -64,8 +72,10 @@ def load_plan(graph: Graph, plan: LoadPlan, batch_size: int = DEFAULT_BATCH, sho
 
     ``create_first_events=False`` MERGEs events even on a dataset's first load (the slow path)."""
     migrations.migrate(graph)
-    report = LoadReport(plan.name)
+    items = plan.nodes["Item"]
+    report = LoadReport(plan.name, items=len(items), linked=sum("entity" in row["props"] for row in items))
     start = time.perf_counter()
+    recorded = graph.run("load/dataset", name=plan.name)[0]["dataset"]
     first_events = create_first_events and not graph.run("load/events_present", prefix=f"{plan.name}:")[0]["present"]
     steps = list(_steps(plan, first_events))
     total = sum(len(rows) for _, _, rows, _ in steps)
@@ -82,6 +92,8 @@ def load_plan(graph: Graph, plan: LoadPlan, batch_size: int = DEFAULT_BATCH, sho
                 if after_batch is not None:
                     after_batch(step, n)
             report.steps.append(StepResult(step, len(rows), created))
+    if recorded is not None:  # a re-load: drop the KG the source no longer has (e.g. re-keyed links)
+        report.pruned = prune_stale_kg(graph, plan, set(recorded.get("relation_types") or ()), batch_size)
     graph.run("load/record_dataset", name=plan.name, props=_record_props(plan))
     report.seconds = time.perf_counter() - start
     return report
