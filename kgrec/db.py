@@ -1,18 +1,79 @@
-"""Neo4j I/O: driver creation with clear errors, named statements, batched writes."""
+"""Neo4j I/O: driver creation with clear errors, named statements, batched writes.
+
+Every statement runs with retries on transient faults (a lost connection, a deadlock, a restarting
+server): managed transactions (:meth:`Graph.read`, :meth:`Graph.write`, :meth:`Graph.write_batches`)
+through the driver's own retry loop, auto-commit statements (:meth:`Graph.query`, needed for schema
+changes and ``CALL {} IN TRANSACTIONS``) through :func:`with_retries`. Both give up after
+``KGREC_RETRY_SECONDS`` (default 30) with exponential backoff; the error then reaches the CLI's one-line
+error boundary (:mod:`kgrec.cli`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 import neo4j
 import numpy as np
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    IncompleteCommit,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from kgrec.cypher import statement
 from kgrec.errors import KgrecError
 from kgrec.settings import Settings
+
+T = TypeVar("T")
+DEFAULT_RETRY_SECONDS = 30.0
+RATE_LIMIT_CODE = "Neo.ClientError.Security.AuthenticationRateLimit"
+AUTH_LOCK_WAIT_S = 5.5        # Neo4j's dbms.security.auth_lock_time (5 s) plus a margin
+CONNECT_ATTEMPTS = 3
+
+
+def retry_seconds() -> float:
+    """How long transient faults are retried (``KGREC_RETRY_SECONDS``, default 30 s)."""
+    raw = os.environ.get("KGREC_RETRY_SECONDS", "")
+    try:
+        value = float(raw) if raw else DEFAULT_RETRY_SECONDS
+    except ValueError:
+        raise KgrecError(f"KGREC_RETRY_SECONDS={raw[:40]!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise KgrecError(f"KGREC_RETRY_SECONDS={raw[:40]!r}: use 0 to 3600 seconds")
+    return value
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A fault worth retrying: lost connection or a retryable server error (never a half-known commit)."""
+    if isinstance(exc, IncompleteCommit):
+        return False
+    if isinstance(exc, ServiceUnavailable | SessionExpired):
+        return True
+    return isinstance(exc, TransientError) and exc.is_retryable()
+
+
+def with_retries(work: Callable[[], T], seconds: float | None = None) -> T:
+    """Run ``work`` again on transient faults with exponential backoff (1 s, 2 s, 4 s … +-20 %) for at most
+    ``seconds`` (default :func:`retry_seconds`); the last fault is raised."""
+    limit = retry_seconds() if seconds is None else seconds
+    start, delay = time.monotonic(), 1.0
+    while True:
+        try:
+            return work()
+        except Exception as exc:
+            elapsed = time.monotonic() - start
+            if not is_transient(exc) or elapsed + delay > limit:
+                raise
+        time.sleep(delay * random.uniform(0.8, 1.2))
+        delay *= 2
 
 
 class Batch(NamedTuple):
@@ -35,17 +96,27 @@ def connect(settings: Settings) -> neo4j.Driver:
     return GraphDatabase.driver(settings.effective_uri,
                                 auth=(settings.user, settings.effective_password),
                                 connection_timeout=5.0, max_connection_pool_size=64,
+                                max_transaction_retry_time=retry_seconds(),
                                 notifications_min_severity="OFF")
 
 
 def connection_error(settings: Settings, exc: Exception) -> KgrecError:
     """A one-line error (with a hint) for a failed connection or a rejected login."""
+    if is_rate_limited(exc):
+        return KgrecError(f"Neo4j at {settings.effective_uri} refuses logins of user {settings.user!r} for a few "
+                          "seconds after repeated wrong passwords",
+                          hint="check NEO4J_USER / NEO4J_PASSWORD, then retry after 5 seconds")
     if isinstance(exc, AuthError):
         src = settings.sources.get("password", "the managed password file")
         return KgrecError(f"Neo4j rejected user {settings.user!r} at {settings.effective_uri}: "
                           f"wrong password (from {src})", hint="check NEO4J_USER / NEO4J_PASSWORD")
     hint = "run `kgrec db start`" if settings.managed else "check NEO4J_URI and that the server is up"
-    return KgrecError(f"Neo4j is not reachable at {settings.effective_uri} ({exc})", hint=hint)
+    detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return KgrecError(f"Neo4j is not reachable at {settings.effective_uri} ({detail})", hint=hint)
+
+
+def is_rate_limited(exc: BaseException) -> bool:
+    return isinstance(exc, ClientError) and exc.code == RATE_LIMIT_CODE
 
 
 class Graph:
@@ -57,11 +128,31 @@ class Graph:
 
     def __enter__(self) -> Graph:
         try:
-            self.driver.verify_connectivity()
-        except (ServiceUnavailable, AuthError) as exc:
+            self._verify()
+        except (ServiceUnavailable, SessionExpired, AuthError, ClientError) as exc:
             self.close()
+            if isinstance(exc, ClientError) and not isinstance(exc, AuthError) and not is_rate_limited(exc):
+                raise
             raise connection_error(self.settings, exc) from None
         return self
+
+    def _verify(self) -> None:
+        """Connect and log in: a few quick retries if the server is unreachable; after Neo4j's login rate
+        limit (tripped by someone's wrong passwords) one wait for the lock to lapse, then one more try."""
+        waited = False
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            try:
+                self.driver.verify_connectivity()
+                return
+            except ClientError as exc:
+                if not is_rate_limited(exc) or waited:
+                    raise
+                waited = True
+                time.sleep(AUTH_LOCK_WAIT_S)
+            except (ServiceUnavailable, SessionExpired):
+                if attempt == CONNECT_ATTEMPTS:
+                    raise
+                time.sleep(0.5 * attempt)
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -77,8 +168,17 @@ class Graph:
         return self.query(statement(name), **params)
 
     def query(self, text: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run ``text`` in an auto-commit transaction (retried on transient faults); records as dicts."""
+        def work() -> list[dict[str, Any]]:
+            with self.session() as sess:
+                return [r.data() for r in sess.run(text, params)]
+
+        return with_retries(work)
+
+    def write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run ``work(tx)`` in one managed write transaction (retried on transient faults, then committed)."""
         with self.session() as sess:
-            return [r.data() for r in sess.run(text, params)]
+            return sess.execute_write(work)
 
     def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a named read statement in a managed read transaction (retried on transient errors)."""

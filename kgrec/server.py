@@ -100,6 +100,7 @@ def install(settings: Settings, quiet: bool = False) -> bool:
         _init_instance(settings, java)
         fresh = True
     write_config(settings)
+    protect_auth_file(settings)
     return fresh
 
 
@@ -111,17 +112,53 @@ def _init_instance(settings: Settings, java: str) -> None:
         raise KgrecError(f"{inst}/data already has users but the password file is missing",
                          hint=f"remove {inst} to start over (this deletes its data)")
     write_config(settings)
-    password = secrets.token_urlsafe(18)
-    result = subprocess.run([java, "-cp", f"{settings.neo4j_lib}/*", ADMIN, "dbms",
-                             "set-initial-password", password],
-                            env=_neo4j_env(settings), capture_output=True, text=True)
-    if result.returncode != 0:
-        raise KgrecError("neo4j-admin set-initial-password failed: " + result.stderr.strip()[-300:])
+    password = new_password()
+    set_initial_password(settings, java, password)
     tmp = settings.password_file.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(password + "\n")
     os.replace(tmp, settings.password_file)
+    protect_auth_file(settings)
+
+
+def new_password() -> str:
+    """A random password that cannot be mistaken for a command-line option."""
+    while True:
+        password = secrets.token_urlsafe(18)
+        if not password.startswith("-"):
+            return password
+
+
+def set_initial_password(settings: Settings, java: str, password: str) -> None:
+    """``neo4j-admin dbms set-initial-password`` without the password on any command line.
+
+    The arguments go through a picocli argument file (``@file``, mode 0600, deleted afterwards): both the
+    launcher and the JVM it forks see only ``@<path>`` in their argv, so ``ps`` never shows the password.
+    """
+    args = settings.instance_dir / "run" / f".initial-password-{secrets.token_hex(4)}.args"
+    args.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(args, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"dbms\nset-initial-password\n{password}\n")
+        result = subprocess.run([java, "-cp", f"{settings.neo4j_lib}/*", ADMIN, f"@{args}"],
+                                env=_neo4j_env(settings), capture_output=True, text=True)
+    finally:
+        args.unlink(missing_ok=True)
+    if result.returncode != 0:
+        raise KgrecError("neo4j-admin set-initial-password failed: "
+                         + result.stderr.strip()[-300:].replace(password, "****"))
+
+
+def protect_auth_file(settings: Settings) -> None:
+    """Neo4j's ``data/dbms/auth.ini`` (the password hash) readable by the owner only (0600, folder 0700)."""
+    dbms = settings.instance_dir / "data" / "dbms"
+    if dbms.is_dir():
+        os.chmod(dbms, 0o700)
+        for path in dbms.glob("auth*"):
+            if path.is_file():
+                os.chmod(path, 0o600)
 
 
 def write_config(settings: Settings) -> None:
@@ -212,6 +249,7 @@ def start(settings: Settings, timeout: float = 120.0) -> bool:
     if result.returncode != 0:
         raise KgrecError("Neo4j failed to start: " + (result.stderr or result.stdout).strip()[-400:])
     _wait_for_bolt(settings, timeout)
+    protect_auth_file(settings)
     return True
 
 

@@ -74,7 +74,7 @@ def test_bad_event_files_name_file_and_line_and_write_nothing(graph: Graph, worl
     before = graph.run("db/counts")[0]
     cases = {
         "user,item\n1,i1\n2,\n": ":3 (column item): empty item",
-        "user,item,rating\n1,i1,5\n1,i2,lots\n": ":3 (column rating): rating 'lots' is not a number",
+        "user,item,rating\n1,i1,5\n1,i2,lots\n": ":3 (column rating): 'lots' is not a number",
         "user,film\n1,i1\n": ":1: header must contain user, item (missing item)",
         "user,item\n1,i1\n1,i99999\n": ":3 (column item): item 'tiny:i99999' is not in the graph",
     }

@@ -1,4 +1,5 @@
-// Events without a timestamp: identity is (user, item, kind); created only when absent.
+// Events without a timestamp: identity is (user, item, kind) with no ts, the same as
+// `kgrec ingest-events` (cypher/serve/ingest_events); created only when absent (append-only).
 UNWIND $rows AS row
 MATCH (u:User {key: row.user})
 MATCH (i:Item {key: row.item})

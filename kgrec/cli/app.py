@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kgrec.errors import KgrecError
 from kgrec.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -35,17 +36,52 @@ def root(
     ctx: typer.Context,
     uri: Optional[str] = typer.Option(None, "--uri", help="Bolt URI (overrides NEO4J_URI)."),
     user: Optional[str] = typer.Option(None, "--user", help="User (overrides NEO4J_USER)."),
-    password: Optional[str] = typer.Option(None, "--password", help="Password (overrides NEO4J_PASSWORD)."),
+    password: Optional[str] = typer.Option(
+        None, "--password", help="Password (overrides NEO4J_PASSWORD). Visible to other users in `ps`: "
+                                 "prefer NEO4J_PASSWORD or --password-file."),
+    password_file: Optional[Path] = typer.Option(
+        None, "--password-file", envvar="NEO4J_PASSWORD_FILE",
+        help="Read the password from this file's first line (or NEO4J_PASSWORD_FILE)."),
     database: Optional[str] = typer.Option(None, "--database", help="Database (overrides NEO4J_DATABASE)."),
     config: Optional[Path] = typer.Option(None, "--config-file", help="Settings file (default ./kgrec.toml)."),
+    debug: bool = typer.Option(False, "--debug", envvar="KGREC_DEBUG",
+                               help="Show tracebacks instead of one-line errors (or KGREC_DEBUG=1)."),
 ) -> None:
+    if password is not None:
+        err_console.print("warning: --password is visible to other users in the process list (`ps`); "
+                          "use NEO4J_PASSWORD or --password-file instead", markup=False, highlight=False)
+    if password_file is not None:
+        password = read_password_file(password_file)
     ctx.obj = {"cli": {"uri": uri, "user": user, "password": password, "database": database},
-               "config_file": config}
+               "config_file": config, "debug": debug}
+
+
+def read_password_file(path: Path) -> str:
+    """The first line of ``path`` (a password file); one-line errors, never its content."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = handle.readline(4096).strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise KgrecError(f"--password-file {str(path)[:200]}: cannot read ({reason})") from None
+    if not first:
+        raise KgrecError(f"--password-file {str(path)[:200]}: the first line is empty")
+    return first
+
+
+_LAST: list[Settings] = []
 
 
 def settings_of(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj or {}
-    return load_settings(cli=obj.get("cli"), config_file=obj.get("config_file"))
+    settings = load_settings(cli=obj.get("cli"), config_file=obj.get("config_file"))
+    _LAST[:] = [settings]
+    return settings
+
+
+def last_settings() -> Settings | None:
+    """The settings the running command resolved last (for the error boundary's connection messages)."""
+    return _LAST[0] if _LAST else None
 
 
 def print_table(rows: list[dict[str, Any]], title: str | None = None) -> None:

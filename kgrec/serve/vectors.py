@@ -52,6 +52,9 @@ def run_directory(run: str, runs_dir: Path | None = None) -> Path:
 def load_run(run: str, runs_dir: Path | None = None) -> Run:
     """Load keys (graph/) and embeddings.npz of a training run, checking that they line up."""
     directory = run_directory(run, runs_dir)
+    from kgrec.privacy import refuse_forgotten_run  # a run scrubbed by `kgrec forget` is never served
+
+    refuse_forgotten_run(directory)
     emb_path = directory / "embeddings.npz"
     if not emb_path.exists():
         raise KgrecError(f"{emb_path}: missing (the run has no final embeddings)")

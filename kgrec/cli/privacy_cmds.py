@@ -1,0 +1,36 @@
+"""`kgrec forget --user ID [--dataset D]`: erase a user everywhere kgrec keeps them (see kgrec.privacy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from kgrec.cli.app import app, console, settings_of
+from kgrec.db import Graph
+from kgrec.privacy import forget_user
+from kgrec.train.runs import runs_root
+
+
+@app.command("forget")
+def forget_cmd(
+    ctx: typer.Context,
+    user: str = typer.Option(..., "--user", help="The user's id in the dataset (or the full key D:ID)."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset (default: the one holding the user)."),
+    runs_dir: Optional[Path] = typer.Option(None, "--runs-dir", help="Run directories to scrub "
+                                            "(default runs/ or $KGREC_RUNS_DIR)."),
+) -> None:
+    """Erase USER: node, events, friendships, every model version's vector, text-cache entry, and their rows
+    in recorded runs (those runs are marked and can no longer be written back)."""
+    settings = settings_of(ctx)
+    with Graph(settings) as graph:
+        report = forget_user(graph, user, dataset, settings.home / "text-cache", [runs_dir or runs_root()])
+    if not report.found:
+        console.print(f"No trace of {report.key} found (nothing to forget).")
+        return
+    graph_part = (f"deleted the user node with {report.events} event(s), {report.friendships} friendship(s) "
+                  f"and {len(report.vectors)} vector(s)" if report.in_graph else "not in the graph")
+    console.print(f"Forgot {report.key}: {graph_part}; {report.cache_entries} text-cache entr"
+                  f"{'y' if report.cache_entries == 1 else 'ies'}; scrubbed {len(report.runs)} run(s)"
+                  + (f" ({', '.join(report.runs)}), now marked as not writable back" if report.runs else "") + ".")
