@@ -123,10 +123,14 @@ def test_browser_queries_match_the_cli(graph: Graph, world) -> None:
     rows = graph.query(statement("browser/recommendations"), user_key=user, dataset="tiny", k=10.0)
     assert ["tiny:" + r["item"] for r in rows] == numpy_top_k(world, user, 10)
     neighbourhood = graph.query(statement("browser/user_neighbourhood"), user_key=user)
-    assert len(neighbourhood) == sum(len(world.item_entities[i]) for i in world.seen[user])
+    assert {r["item"] for r in neighbourhood} == {f"Film {k.split(':', 1)[1]}" for k in world.seen[user]}
+    assert all(r["kg_links"] == len(world.item_entities[f"tiny:{r['item'].split()[1]}"]) for r in neighbourhood)
     paths = graph.query(statement("browser/explanation_paths"), user_key=user, dataset="tiny")
-    assert paths and all(len(r["p"]) == 7 for r in paths)  # (u)-(x)-(e)-(rec): 4 nodes + 3 types
+    top3 = [f"Film {k.split(':', 1)[1]}" for k in numpy_top_k(world, user, 3)]
+    assert paths and {r["recommended"] for r in paths} <= set(top3)
+    assert all(r["why"].startswith("because you liked Film ") and r["measure"] == "similarity" for r in paths)
     item = keys(recommend.recommend(graph, "tiny", user, 1))[0]
-    also = graph.query(statement("browser/people_also_liked"), user_key=user, item_key=item)
-    assert also and all(len(r["p"]) == 7 for r in also)
+    also = graph.query(statement("browser/people_also_liked"), user_key=user, item_key=item, dataset="tiny")
+    assert also and all(r["people_who_liked_both"] > 0 for r in also)
+    assert [r["similarity"] for r in also] == sorted((r["similarity"] for r in also), reverse=True)
     assert graph.query(statement("browser/models"))[0]["active"] is True

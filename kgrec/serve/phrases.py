@@ -170,3 +170,10 @@ def display_name(*candidates: object) -> str | None:
         if isinstance(value, str) and value.strip() and not is_raw_id(value):
             return value.strip()
     return None
+
+
+def phrase_rows(relation_names: list[str]) -> list[dict[str, str]]:
+    """Rows for ``serve/merge_phrases``: every wording of each relation (table or fallback)."""
+    return [{"relation": name, "shared_head": phrase(name, False, True), "shared_tail": phrase(name, False, False),
+             "forward": phrase(name, True, False), "backward": phrase(name, True, True)}
+            for name in sorted(set(relation_names))]

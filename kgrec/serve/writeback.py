@@ -20,6 +20,7 @@ from kgrec.cypher import splice
 from kgrec.db import Graph, vector_rows
 from kgrec.errors import KgrecError
 from kgrec.serve import coldstart
+from kgrec.serve.phrases import phrase_rows
 from kgrec.serve.vectors import Run, augment_items, augment_queries, load_run, max_norm_for
 from kgrec.train.runs import load_attention
 
@@ -74,6 +75,7 @@ def write_back(graph: Graph, run: str | Run, *, activate: bool = True, runs_dir:
         create_index(graph, model)
         _store_text_map(graph, model, loaded)
         write_attention(graph, model, loaded, batch_size)
+        store_phrases(graph, model.dataset)
         graph.run("serve/set_status", version=version, status="ready",
                   counts=[f"{label}={n}" for label, n in counts.items()])
     except BaseException:
@@ -150,6 +152,12 @@ def write_attention(graph: Graph, model: ModelVersion, run: Run, batch_size: int
             written += batch.records[0]["written"]
     graph.run("serve/set_attention", version=model.version, attention=prop)
     return written
+
+
+def store_phrases(graph: Graph, dataset: str) -> int:
+    """Mirror the phrases of the dataset's relation names into (:KgrecPhrase) nodes (Browser queries)."""
+    names = [r["relation"] for r in graph.run("serve/relation_names", dataset=dataset)]
+    return graph.run("serve/merge_phrases", rows=phrase_rows(names))[0]["written"] if names else 0
 
 
 def _store_text_map(graph: Graph, model: ModelVersion, run: Run) -> None:
