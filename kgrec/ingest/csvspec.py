@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from kgrec.cypher import SAFE_IDENTIFIER
 from kgrec.errors import InputError
 from kgrec.ingest.recbole import header_list, item_text, read_text
 from kgrec.ingest.validate import EventRow, NodeRow, PairRow, RawDataset, Where
@@ -137,8 +138,9 @@ class Spec:
         if "dataset" not in self.data:
             return ""
         value = self.data["dataset"]
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(("dataset",), f"'dataset' must be a name such as bookshop, not {_type_name(value)}")
+        if not isinstance(value, str) or not SAFE_IDENTIFIER.fullmatch(value):
+            raise self.fail(("dataset",), f"'dataset' must be a name such as bookshop (letters, digits, _; "
+                            f"starting with a letter), not {_type_name(value)}")
         return value
 
     def section(self, name: str) -> list[Entry]:
@@ -161,7 +163,7 @@ class Spec:
                                 f"known keys: {', '.join(known)}")
         for key in REQUIRED[section]:
             if entry.get(key) is None:
-                raise self.fail(at, f"section {section!r}: every entry needs {key!r}")
+                raise self.fail((*at, key), f"section {section!r}: every entry needs {key!r}")
         options: dict[str, Any] = {}
         for key, value in entry.items():
             if value is None:
@@ -200,11 +202,7 @@ class Spec:
             if key in out and out[key] not in allowed:
                 raise self.fail((*at, key), f"{label}.{key} must be {' or '.join(allowed)}, not {show(out[key])}")
         if kind == "genres":
-            separator = value.get("separator", "|")
-            if not isinstance(separator, str) or not separator:
-                raise self.fail((*at, "separator"), f"{label}.separator must be a non-empty text, not "
-                                f"{_type_name(separator) if separator != '' else 'empty'}")
-            out["separator"] = separator
+            out.setdefault("separator", "|")
         return out
 
     def _column(self, value: Any, at: tuple[Any, ...], label: str) -> str:
