@@ -16,6 +16,9 @@ from kgrec.models.config import TrainConfig, load_config
 from kgrec.settings import Settings
 from kgrec.train.runs import find_run, list_runs, runs_root
 
+KG_RELATIONS_OPTION = typer.Option(None, "--kg-relations", help="KG relations to train on: all (default), auto "
+                                   "(drop those whose co-consumption lift interval is not above 1, on the training "
+                                   "split) or a comma list of relation types / names.")
 TEST_COLUMNS = ("recall@10", "ndcg@10", "hit@10", "mrr@10", "recall@20", "ndcg@20")
 
 
@@ -41,6 +44,25 @@ def load_graph_data(ctx: typer.Context, dataset: str, from_graph: Optional[Path]
     if data.num_users == 0 or len(data.interactions) == 0:
         raise KgrecError(f"dataset {dataset!r} has no users or interactions in Neo4j",
                          hint=f"load it first, e.g. `kgrec load {dataset}`")
+    return data
+
+
+def apply_kg_relations(data: GraphData, config: TrainConfig) -> GraphData:
+    """``--kg-relations``: keep all, the relations with co-consumption lift > 1 on the training split (auto),
+    or the listed ones (see docs/KG_QUALITY.md)."""
+    if config.kg_relations.strip().lower() == "all":
+        return data
+    from kgrec.kg_quality import select_relations
+    from kgrec.train.split import make_split
+
+    auto = config.kg_relations.strip().lower() == "auto"
+    train_idx = make_split(data, config.split_seed).train if auto else None
+    before = sorted({rel for _, rel, _ in data.kg})
+    data, kept, report = select_relations(data, config.kg_relations, train_idx, seed=config.seed)
+    if report is not None:
+        print_table(report.rows(), title="--kg-relations auto: lift on the training interactions")
+    console.print(f"KG relations ({config.kg_relations}): keeping {len(kept)} of {len(before)}: "
+                  f"{', '.join(kept) or '(none)'}")
     return data
 
 
@@ -126,6 +148,7 @@ def train(
     threads: Optional[int] = typer.Option(None, "--threads", help="torch threads (reproducibility needs the same)."),
     no_kg: bool = typer.Option(False, "--no-kg", help="Drop KG edges (ablation)."),
     no_text: bool = typer.Option(False, "--no-text", help="Drop text features (ablation)."),
+    kg_relations: Optional[str] = KG_RELATIONS_OPTION,
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
@@ -142,9 +165,9 @@ def train(
     else:
         cli = {"model": model, "dataset": dataset, "epochs": epochs, "seed": seed, "split_seed": split_seed,
                "lr": lr, "threads": threads, "use_kg": False if no_kg else None,
-               "use_text": False if no_text else None}
+               "use_text": False if no_text else None, "kg_relations": kg_relations}
         config = load_config(cli, config_file)
-        data = load_graph_data(ctx, config.dataset, from_graph)
+        data = apply_kg_relations(load_graph_data(ctx, config.dataset, from_graph), config)
         with _train_progress() as progress:
             run_dir, metrics = trainer.train_new(data, config, runs_root(), text_features(ctx, data, config),
                                                  reporter=RichReporter(progress, config.model).reporter())
@@ -169,13 +192,15 @@ def ablate(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs per variant."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Training seed."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Use a saved GraphData directory."),
+    kg_relations: Optional[str] = KG_RELATIONS_OPTION,
 ) -> None:
     """Train full / no-KG / no-text variants on the same split and print the three rows."""
     from kgrec.train import trainer
     from kgrec.train.split import make_split
 
-    base = load_config({"model": model, "dataset": dataset, "epochs": epochs, "seed": seed}, config_file)
-    data = load_graph_data(ctx, base.dataset, from_graph)
+    base = load_config({"model": model, "dataset": dataset, "epochs": epochs, "seed": seed,
+                        "kg_relations": kg_relations}, config_file)
+    data = apply_kg_relations(load_graph_data(ctx, base.dataset, from_graph), base)
     split = make_split(data, base.split_seed)
     rows = []
     variants = [("full", base), ("no-kg", replace(base, use_kg=False)), ("no-text", replace(base, use_text=False))]

@@ -34,6 +34,7 @@ class TrainConfig:
     patience: int = 10
     eval_every: int = 1
     use_kg: bool = True
+    kg_relations: str = "all"         # "all", "auto" (relations with co-consumption lift > 1) or a comma list
     use_text: bool = True
     text_mode: str = "add"            # "add": id embedding + projected text; "replace": text only
     text_model: str = ""              # "" = the offline MiniLM package
@@ -141,7 +142,8 @@ def validate(config: TrainConfig) -> None:
               (config.aggregator in ("bi", "light"), "aggregator must be bi or light"),
               (config.loss in ("bpr", "softmax"), "loss must be bpr or softmax"),
               (config.n_negatives >= 1, "n_negatives must be ≥ 1"), (config.temperature > 0, "temperature must be > 0"),
-              (0 <= config.dropout < 1, "dropout must be in [0, 1)")]
+              (0 <= config.dropout < 1, "dropout must be in [0, 1)"),
+              (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list")]
     for ok, message in checks:
         if not ok:
             raise KgrecError(f"invalid training config: {message}")

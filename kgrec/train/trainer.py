@@ -189,6 +189,7 @@ class Trainer:
         state = self.state
         metrics = {"model": self.config.model, "dataset": self.data.dataset,
                    "split_id": self.split.split_id, "dataset_checksum": self.data.checksum(),
+                   "kg_relations_kept": kept_relations(self.data, self.config),
                    "best_epoch": state.best_epoch, "epochs_run": state.epoch + 1,
                    "wall_seconds": round(state.wall_seconds, 2),
                    "time_to_best_seconds": next((h["seconds"] for h in state.history
@@ -205,13 +206,19 @@ class Trainer:
         return metrics
 
 
+def kept_relations(data: GraphData, config: TrainConfig) -> list[str]:
+    """The KG relation types the model trains on (after ``--kg-relations``; none without the KG)."""
+    return sorted({rel for _, rel, _ in data.kg}) if config.use_kg else []
+
+
 def prepare_run(data: GraphData, config: TrainConfig, root: Path, split: Split | None = None,
                 tag: str = "") -> tuple[Path, Split]:
     """Create ``runs/<id>/`` with config, graph, split and dataset checksum."""
     split = split or make_split(data, config.split_seed)
     config = replace(config, dataset=data.dataset)
     run_dir = runs.new_run_dir(root, config.model, data.dataset, tag)
-    config_dict = config.to_dict() | {"split_id": split.split_id, "dataset_checksum": data.checksum()}
+    config_dict = config.to_dict() | {"split_id": split.split_id, "dataset_checksum": data.checksum(),
+                                      "kg_relations_kept": kept_relations(data, config)}
     runs.write_json(run_dir / "config.json", config_dict)
     data.save(run_dir / "graph")
     save_split(split, run_dir / "split.npz")
