@@ -14,6 +14,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 import neo4j
@@ -22,7 +23,9 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ClientError,
+    DriverError,
     IncompleteCommit,
+    Neo4jError,
     ServiceUnavailable,
     SessionExpired,
     TransientError,
@@ -113,6 +116,29 @@ def connection_error(settings: Settings, exc: Exception) -> KgrecError:
     hint = "run `kgrec db start`" if settings.managed else "check NEO4J_URI and that the server is up"
     detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     return KgrecError(f"Neo4j is not reachable at {settings.effective_uri} ({detail})", hint=hint)
+
+
+@contextmanager
+def incomplete_load(name: str, done: Callable[[], float], total: int) -> Iterator[None]:
+    """Turn a Neo4j failure in the middle of a (resumable) load into one line saying the load is incomplete
+    and that re-running it completes it exactly; the dataset record stays ``status: 'loading'``."""
+    try:
+        yield
+    except (Neo4jError, DriverError) as exc:
+        kind = "unreachable" if isinstance(exc, ServiceUnavailable | SessionExpired) else type(exc).__name__
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        raise KgrecError(f"the load of dataset {name!r} is INCOMPLETE: {int(done()):,} of {total:,} rows were "
+                         f"written before Neo4j failed ({kind}: {detail}); the dataset is marked 'loading'",
+                         hint="once Neo4j is up, re-run the same `kgrec load` command: it resumes (MERGE on "
+                              "keys) and completes the load exactly") from exc
+
+
+def refuse_incomplete(record: dict[str, Any] | None, what: str = "use") -> None:
+    """Raise if a (:KgrecDataset) record says its load was interrupted (``status: 'loading'``)."""
+    if record is not None and record.get("status") == "loading":
+        raise KgrecError(f"dataset {record.get('name')!r} is incomplete (its load was interrupted); "
+                         f"refusing to {what} it",
+                         hint="re-run its `kgrec load` command: it completes the load exactly")
 
 
 def is_rate_limited(exc: BaseException) -> bool:

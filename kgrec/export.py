@@ -16,7 +16,7 @@ import numpy as np
 
 from kgrec.cypher import splice, statement
 from kgrec.data import LABELS, SPLIT_CODES, GraphData
-from kgrec.db import Graph
+from kgrec.db import Graph, refuse_incomplete
 from kgrec.errors import KgrecError
 
 KG_LABELS = ("Item", "Entity")
@@ -27,6 +27,7 @@ def export_graph(graph: Graph, dataset: str, batch_size: int = 20000) -> GraphDa
     record = graph.run("load/dataset", name=dataset)[0]["dataset"]
     if record is None:
         raise KgrecError(f"dataset {dataset!r} is not loaded", hint="run `kgrec load …` first")
+    refuse_incomplete(record, "train on")
     prefix = f"{dataset}:"
     keys, texts = {}, {}
     for label in LABELS:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kgrec.cypher import check_identifier, statement
-from kgrec.db import Graph
+from kgrec.db import Graph, refuse_incomplete
 from kgrec.errors import KgrecError
 
 TYPE_LABELS = {"U": "User", "I": "Item", "E": "Entity"}
@@ -49,6 +49,7 @@ def dataset_record(graph: Graph, dataset: str | None) -> dict[str, Any]:
     record = graph.run("load/dataset", name=dataset)[0]["dataset"]
     if record is None:
         raise KgrecError(f"dataset {dataset!r} is not loaded", hint="see `kgrec graph stats`")
+    refuse_incomplete(record, "walk")
     return record
 
 
@@ -131,6 +132,9 @@ def sample(graph: Graph, path_text: str, limit: int = 10, dataset: str | None = 
 
 def graph_stats(graph: Graph, dataset: str | None = None) -> tuple[list[dict], list[dict]]:
     """Counts per (dataset, label) and (dataset, type); a named dataset with no nodes is an error."""
+    names = [dataset] if dataset is not None else [r["name"] for r in graph.run("load/datasets")]
+    for name in names:
+        refuse_incomplete(graph.run("load/dataset", name=name)[0]["dataset"], "report")
     labels = graph.run("graph/label_counts", dataset=dataset)
     if dataset is not None and not labels:
         raise KgrecError(f"dataset {dataset!r} is not loaded", hint="`kgrec graph stats` lists the loaded ones")

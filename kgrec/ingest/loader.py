@@ -20,7 +20,7 @@ from rich.text import Text
 
 from kgrec import migrations
 from kgrec.cypher import splice, statement
-from kgrec.db import Graph
+from kgrec.db import Graph, incomplete_load
 from kgrec.ingest.kg_sync import PruneReport, prune_stale_kg
 from kgrec.ingest.validate import NODE_LABELS, LoadPlan
 
@@ -81,7 +81,9 @@ def load_plan(graph: Graph, plan: LoadPlan, batch_size: int = DEFAULT_BATCH, sho
     total = sum(len(rows) for _, _, rows, _ in steps)
     columns = (TextColumn("[bold]{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                RowsPerSecond(), TimeElapsedColumn())
-    with Progress(*columns, disable=not show_progress, transient=False) as progress:
+    graph.run("load/mark_dataset", name=plan.name, status="loading")  # before any node: no orphans
+    with Progress(*columns, disable=not show_progress, transient=False) as progress, \
+            incomplete_load(plan.name, lambda: progress.tasks[0].completed, total):
         task = progress.add_task(f"load {plan.name}", total=total)
         for step, text, rows, params in steps:
             progress.update(task, description=f"{plan.name}: {step}")
@@ -92,9 +94,9 @@ def load_plan(graph: Graph, plan: LoadPlan, batch_size: int = DEFAULT_BATCH, sho
                 if after_batch is not None:
                     after_batch(step, n)
             report.steps.append(StepResult(step, len(rows), created))
-    if recorded is not None:  # a re-load: drop the KG the source no longer has (e.g. re-keyed links)
-        report.pruned = prune_stale_kg(graph, plan, set(recorded.get("relation_types") or ()), batch_size)
-    graph.run("load/record_dataset", name=plan.name, props=_record_props(plan))
+        if recorded is not None:  # a re-load: drop the KG the source no longer has (e.g. re-keyed links)
+            report.pruned = prune_stale_kg(graph, plan, set(recorded.get("relation_types") or ()), batch_size)
+        graph.run("load/record_dataset", name=plan.name, props=_record_props(plan) | {"status": "complete"})
     report.seconds = time.perf_counter() - start
     return report
 
