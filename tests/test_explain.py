@@ -283,3 +283,29 @@ def test_kgat_run_saves_attention_and_explain_uses_it(fb: Graph, tmp_path: Path)
     found = recommend.explain(fb, "fb", "fb:1", ["fb:5"])["fb:5"]
     shared = next(p for p in found if p["kind"] == "U-I-E-I")
     assert shared["measure"] == "attention" and 0 < shared["evidence"] <= 1
+
+
+def test_fidelity_drops_match_a_direct_fold_in(fb: Graph, tmp_path: Path) -> None:
+    from kgrec.serve import fidelity
+    from kgrec.serve.coldstart import fold_in, read_item_vectors
+
+    model = writeback.write_back(fb, str(make_run(tmp_path, fb)))
+    users = fidelity.sample_users(fb, model, 3, seed=0)
+    assert len(users) == 3 and set(users) <= {f"fb:{u}" for u in LIKED}
+    result = fidelity.measure(fb, model, users, k=3, seed=0)
+    assert result.pairs and result.ranking == {"similarity"}
+    index, items = read_item_vectors(fb, model)
+    for pair in result.pairs:
+        liked = [index[f"fb:{i}"] for i in LIKED[pair.user.split(":")[1]]]
+        full = fold_in(items, [np.array(liked)], [np.full(len(liked), 4.0)])[0]
+        without = [i for i in liked if i != index[pair.via]]
+        less = fold_in(items, [np.array(without)], [np.full(len(without), 4.0)])[0]
+        target = items[index[pair.item]]
+        assert pair.explained_drop == pytest.approx(float(full @ target - less @ target), rel=1e-4, abs=1e-6)
+        assert pair.oracle_drop >= pair.explained_drop and 0 <= pair.rank <= 1
+    summary = result.summary()
+    assert summary["pairs"] == len(result.pairs)
+    if summary["mean_random_drop"] > 0:
+        assert summary["ratio"] == pytest.approx(summary["mean_explained_drop"] / summary["mean_random_drop"])
+    else:  # a random removal raised the score on average: no meaningful ratio
+        assert np.isnan(summary["ratio"])
