@@ -1,7 +1,7 @@
 """Orchestrate the benchmarks; each section saves benchmarks/results/<mode>/<section>.json and the table
 (RESULTS.md for the full run, RESULTS-quick.md for --quick) is rebuilt from every saved section.
 
-    benchmarks/run [--quick] [--only accuracy,load,export,latency,writeback,growth] [--threads N]
+    benchmarks/run [--quick] [--only accuracy,load,export,latency,writeback,growth,fidelity] [--threads N]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from harness.report import Row, SectionResult
 from kgrec.settings import PROJECT_ROOT
 
 BENCH = PROJECT_ROOT / "benchmarks"
-SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "load", "export", "latency", "writeback", "growth")
+SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "load", "export", "latency", "writeback", "growth", "fidelity")
 ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm")}
 SCALES = (0.1, 1.0, 10.0)
 GROWTH_LOAD = "Growth — load: kgrec load vs neo4j-admin import at 0.1× / 1× / 10×"
@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         "load": harness.load, "growth": harness.growth,
         "export": lambda r: harness.external("export_vs_driver", r),
         "latency": lambda r: harness.external("latency", r),
-        "writeback": lambda r: harness.external("writeback", r)}
+        "writeback": lambda r: harness.external("writeback", r),
+        "fidelity": lambda r: harness.external("fidelity", r)}
     for name in SECTIONS:
         if name in wanted:
             harness.section(name, actions[name])
