@@ -6,6 +6,8 @@ entities and triples R has, and compares pairs of *distinct items that share a n
 random item pairs:
 
 * **co-consumption lift** = P(some user consumed both | shared) / P(some user consumed both | random);
+* **overlap lift** = the same ratio for the Jaccard of the two items' consumer sets (graded: on dense data
+  such as ml-100k most random pairs share a user, so the binary lift saturates near 1);
 * **genre coherence** = mean Jaccard of the items' ``genres`` lists, shared against random pairs.
 
 Random pairs draw both items from the endpoints of the sampled shared pairs (each item as often as
@@ -66,6 +68,7 @@ class RelationQuality:
     co_shared: float | None           # P(co-consumed | shared)
     co_random: float | None           # P(co-consumed | random)
     lift: Interval | None
+    overlap_lift: Interval | None     # graded variant: mean Jaccard of the two items' consumer sets, shared/random
     genre_pairs: int                  # sampled shared pairs whose two items both have genres
     genre_shared: float | None        # mean genre Jaccard of shared pairs
     genre_random: float | None
@@ -275,13 +278,14 @@ def _genre_incidence(genres: list[list[str]] | None, n_items: int) -> _Incidence
     return _Incidence(rows, cols, n_items)
 
 
-def _jaccard(inc: _Incidence, pairs: np.ndarray) -> np.ndarray:
-    """Genre Jaccard of pairs whose two items both have genres (others dropped)."""
+def _jaccard(inc: _Incidence, pairs: np.ndarray, keep_empty: bool = False) -> np.ndarray:
+    """Jaccard of the two rows of each pair; pairs with an empty row are dropped (or score 0 with keep_empty)."""
     a, b = pairs[:, 0], pairs[:, 1]
-    keep = (inc.degree(a) > 0) & (inc.degree(b) > 0)
-    a, b = a[keep], b[keep]
+    if not keep_empty:
+        keep = (inc.degree(a) > 0) & (inc.degree(b) > 0)
+        a, b = a[keep], b[keep]
     inter = inc.overlap(a, b)
-    return inter / (inc.degree(a) + inc.degree(b) - inter)
+    return inter / np.maximum(inc.degree(a) + inc.degree(b) - inter, 1)
 
 
 # -- assessing -----------------------------------------------------------------------------------------
@@ -303,15 +307,16 @@ def _relation_quality(ctx: _Context, relation: str, name: str, edges: np.ndarray
     ends = np.unique(edges.ravel())
     shared, total, exact = shared_pairs(edges, n_items, ctx.cap, rng, ctx.enumerate_limit)
     rand = random_pairs(shared, rng)
-    co_s = (ctx.users.overlap(shared[:, 0], shared[:, 1]) > 0).astype(np.float64)
-    co_r = (ctx.users.overlap(rand[:, 0], rand[:, 1]) > 0).astype(np.float64)
+    j_s, j_r = _jaccard(ctx.users, shared, keep_empty=True), _jaccard(ctx.users, rand, keep_empty=True)
+    co_s, co_r = (j_s > 0).astype(np.float64), (j_r > 0).astype(np.float64)
     lift = bootstrap_ratio(co_s, co_r, rng, ctx.resamples)
+    overlap = bootstrap_ratio(j_s, j_r, rng, ctx.resamples)
     g_s = g_r = np.zeros(0)
     if ctx.genres is not None:
         g_s, g_r = _jaccard(ctx.genres, shared), _jaccard(ctx.genres, rand)
     return RelationQuality(
         relation, name, int((ends < n_items).sum()), int((ends >= n_items).sum()), len(edges),
-        total, exact, len(shared), _mean(co_s), _mean(co_r), lift,
+        total, exact, len(shared), _mean(co_s), _mean(co_r), lift, overlap,
         len(g_s), _mean(g_s), _mean(g_r), bootstrap_ratio(g_s, g_r, rng, ctx.resamples))
 
 
@@ -482,7 +487,8 @@ def _row(q: RelationQuality) -> dict[str, Any]:
     return {"relation": q.relation, "items": q.items_linked, "entities": q.entities, "triples": q.triples,
             "shared pairs": f"{q.shared_pairs:,}" if q.shared_pairs_exact else f"~{q.shared_pairs:,}",
             "sampled": q.sampled_pairs, "co | shared": _pct(q.co_shared), "co | random": _pct(q.co_random),
-            "lift [95%]": _interval(q.lift), "genre J shared/random": _genres(q), "verdict": q.verdict}
+            "lift [95%]": _interval(q.lift), "overlap lift": _interval(q.overlap_lift),
+            "genre J shared/random": _genres(q), "verdict": q.verdict}
 
 
 def _finite(value: Any) -> Any:

@@ -124,6 +124,7 @@ def test_planted_kg_has_lift_above_one_and_shuffled_kg_contains_one(graph, tmp_p
     lift, null = planted.overall.lift, flat.overall.lift
     assert lift is not None and null is not None
     assert lift.low > 1.0 and planted.overall.signal, lift
+    assert planted.overall.overlap_lift.low > 1.0   # the graded variant (heavy-tailed: no claim on the null)
     assert null.contains(1.0) and not flat.overall.signal, null
     # seeded: the same call gives the same interval
     assert kg_quality.check(graph, "planted").overall.lift == lift
