@@ -58,6 +58,12 @@ def is_number_literal(text: str) -> bool:
 def parse_float(text: str | Number, *, path: str | Path, line: int | None = None, column: str | None = None,
                 minimum: float = -FLOAT_LIMIT, maximum: float = FLOAT_LIMIT) -> float:
     """A finite float in ``[minimum, maximum]``; anything else is an :class:`InputError`."""
+    if isinstance(text, str):  # fast path for the common case; the slow one words the error
+        stripped = text.strip()
+        if FLOAT_LITERAL.fullmatch(stripped):
+            value = float(stripped)
+            if minimum <= value <= maximum:
+                return value
     value = _to_float(text, path, line, column)
     if not minimum <= value <= maximum:
         raise InputError(str(path), f"{show(_shown(text))} is out of range [{_fmt(minimum)}, {_fmt(maximum)}]",
@@ -68,6 +74,10 @@ def parse_float(text: str | Number, *, path: str | Path, line: int | None = None
 def parse_int(text: str | Number, *, path: str | Path, line: int | None = None, column: str | None = None,
               minimum: int = INT64_MIN, maximum: int = INT64_MAX, what: str = "a whole number") -> int:
     """An exact integer in ``[minimum, maximum]`` (``12``, ``+12``, or a whole float literal like ``1.2e3``)."""
+    if isinstance(text, str):  # fast path: a short integer literal in range
+        stripped = text.strip()
+        if len(stripped) <= 18 and INT_LITERAL.fullmatch(stripped) and minimum <= (value := int(stripped)) <= maximum:
+            return value
     raw = _shown(text)
     if isinstance(text, bool):
         raise InputError(str(path), f"{show(raw)} is not {what}", line, column)

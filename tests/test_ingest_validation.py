@@ -201,3 +201,16 @@ def test_cli_prints_one_line_error_and_exits_1(base, tmp_path):
 def test_bad_dataset_name_is_rejected(base):
     with pytest.raises(KgrecError, match="dataset name"):
         load_raw(base, read_dataset(TINY, dataset="bad name; DROP"))
+
+
+def test_cli_refuses_batch_size_zero_and_unknown_dataset_stats(base):
+    proc = run_cli("load", "synthetic", "--users", "2", "--items", "2", "--events", "2", "--batch-size", "0",
+                   env=suite_env())
+    assert proc.returncode == 2 and "--batch-size" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert base.run("graph/label_counts", dataset="synthetic") == []
+    proc = run_cli("graph", "stats", "--dataset", "unknown", env=suite_env())
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.splitlines()[0] == "error: dataset 'unknown' is not loaded", proc.stderr
+    assert "(no rows)" not in proc.stdout
+    proc = run_cli("graph", "stats", "--dataset", "base", env=suite_env())
+    assert proc.returncode == 0 and "INTERACTED" in proc.stdout, proc.stderr
