@@ -10,6 +10,7 @@ error boundary (:mod:`kgrec.cli`).
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import time
@@ -23,6 +24,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ClientError,
+    DatabaseUnavailable,
     DriverError,
     IncompleteCommit,
     Neo4jError,
@@ -36,6 +38,7 @@ from kgrec.errors import KgrecError
 from kgrec.settings import Settings
 
 T = TypeVar("T")
+logging.getLogger("neo4j").addHandler(logging.NullHandler())  # no "will be retried" warnings on stderr
 DEFAULT_RETRY_SECONDS = 30.0
 RATE_LIMIT_CODE = "Neo.ClientError.Security.AuthenticationRateLimit"
 AUTH_LOCK_WAIT_S = 5.5        # Neo4j's dbms.security.auth_lock_time (5 s) plus a margin
@@ -106,15 +109,16 @@ def connect(settings: Settings) -> neo4j.Driver:
 def connection_error(settings: Settings, exc: Exception) -> KgrecError:
     """A one-line error (with a hint) for a failed connection or a rejected login."""
     if is_rate_limited(exc):
-        return KgrecError(f"Neo4j at {settings.effective_uri} refuses logins of user {settings.user!r} for a few "
-                          "seconds after repeated wrong passwords",
+        return KgrecError(f"Neo4j at {settings.effective_uri} has rate-limited logins of user {settings.user!r} for a "
+                          "few seconds after repeated wrong passwords",
                           hint="check NEO4J_USER / NEO4J_PASSWORD, then retry after 5 seconds")
     if isinstance(exc, AuthError):
         src = settings.sources.get("password", "the managed password file")
         return KgrecError(f"Neo4j rejected user {settings.user!r} at {settings.effective_uri}: "
                           f"wrong password (from {src})", hint="check NEO4J_USER / NEO4J_PASSWORD")
     hint = "run `kgrec db start`" if settings.managed else "check NEO4J_URI and that the server is up"
-    detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    text = exc.message if isinstance(exc, Neo4jError) and exc.message else str(exc)
+    detail = text.splitlines()[0][:200] if text else type(exc).__name__
     return KgrecError(f"Neo4j is not reachable at {settings.effective_uri} ({detail})", hint=hint)
 
 
@@ -125,8 +129,9 @@ def incomplete_load(name: str, done: Callable[[], float], total: int) -> Iterato
     try:
         yield
     except (Neo4jError, DriverError) as exc:
-        kind = "unreachable" if isinstance(exc, ServiceUnavailable | SessionExpired) else type(exc).__name__
-        detail = (str(exc).splitlines() or [""])[0][:200]
+        kind = "unavailable" if is_unavailable(exc) else type(exc).__name__
+        text = exc.message if isinstance(exc, Neo4jError) and exc.message else str(exc)
+        detail = (text.splitlines() or [""])[0][:200]
         raise KgrecError(f"the load of dataset {name!r} is INCOMPLETE: {int(done()):,} of {total:,} rows were "
                          f"written before Neo4j failed ({kind}: {detail}); the dataset is marked 'loading'",
                          hint="once Neo4j is up, re-run the same `kgrec load` command: it resumes (MERGE on "
@@ -141,6 +146,11 @@ def refuse_incomplete(record: dict[str, Any] | None, what: str = "use") -> None:
                          hint="re-run its `kgrec load` command: it completes the load exactly")
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """The server is down, restarting or unreachable (as opposed to refusing the request)."""
+    return isinstance(exc, ServiceUnavailable | SessionExpired | DatabaseUnavailable)
+
+
 def is_rate_limited(exc: BaseException) -> bool:
     return isinstance(exc, ClientError) and exc.code == RATE_LIMIT_CODE
 
@@ -151,6 +161,7 @@ class Graph:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.driver = connect(settings)
+        self._rate_limited = False
 
     def __enter__(self) -> Graph:
         try:
@@ -159,21 +170,25 @@ class Graph:
             self.close()
             if isinstance(exc, ClientError) and not isinstance(exc, AuthError) and not is_rate_limited(exc):
                 raise
-            raise connection_error(self.settings, exc) from None
+            error = connection_error(self.settings, exc)
+            if self._rate_limited and not is_rate_limited(exc):
+                error = KgrecError(f"{error} (logins had been rate-limited after repeated wrong passwords; "
+                                   "kgrec waited for the lock to lapse and tried once more)", hint=error.hint)
+            raise error from None
         return self
 
     def _verify(self) -> None:
         """Connect and log in: a few quick retries if the server is unreachable; after Neo4j's login rate
         limit (tripped by someone's wrong passwords) one wait for the lock to lapse, then one more try."""
-        waited = False
+        self._rate_limited = False
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             try:
                 self.driver.verify_connectivity()
                 return
             except ClientError as exc:
-                if not is_rate_limited(exc) or waited:
+                if not is_rate_limited(exc) or self._rate_limited:
                     raise
-                waited = True
+                self._rate_limited = True
                 time.sleep(AUTH_LOCK_WAIT_S)
             except (ServiceUnavailable, SessionExpired):
                 if attempt == CONNECT_ATTEMPTS:

@@ -40,19 +40,19 @@ def describe(exc: BaseException) -> tuple[str, str | None] | None:
     """(message, hint) for an expected failure, None for a bug."""
     import neo4j.exceptions as ne
 
-    from kgrec.db import connection_error, is_rate_limited, retry_seconds
+    from kgrec.db import connection_error, is_rate_limited, is_unavailable, retry_seconds
 
     if isinstance(exc, KgrecError):
         return str(exc), exc.hint
     if isinstance(exc, ne.IncompleteCommit):
         return ("the connection to Neo4j was lost while a transaction was committing (it may or may not "
                 "have been applied)", "re-run the command: loads and ingests are idempotent")
-    if isinstance(exc, ne.ServiceUnavailable | ne.SessionExpired | ne.AuthError) or is_rate_limited(exc):
+    if is_unavailable(exc) or isinstance(exc, ne.AuthError) or is_rate_limited(exc):
         settings = last_settings()
         if settings is None:
             return f"Neo4j is not reachable ({exc})", "check that the server is up"
         error = connection_error(settings, exc)
-        if isinstance(exc, ne.ServiceUnavailable | ne.SessionExpired):
+        if is_unavailable(exc):
             return f"{error} after retrying for up to {retry_seconds():.0f}s", error.hint
         return str(error), error.hint
     if isinstance(exc, ne.TransientError):
