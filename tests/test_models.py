@@ -10,6 +10,7 @@ from kgrec.graph import build_heterograph
 from kgrec.models import MODELS, model_class
 from kgrec.models.base import Batch, ranking_loss
 from kgrec.models.config import TrainConfig
+from kgrec.models.kglightgcn import item_kg_neighbours
 from kgrec.train.split import make_split
 from tests.train_fixtures import fake_text_features, tiny_graph
 
@@ -25,11 +26,8 @@ def test_heterograph_has_every_relation_and_reverse() -> None:
     assert hg.num_nodes("Entity") == data.num_nodes("Entity")
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
-@pytest.mark.parametrize("aggregator", ["light", "bi"])
+@pytest.mark.parametrize(("name", "aggregator"), [(name, "light") for name in sorted(MODELS)] + [("kgat", "bi")])
 def test_model_contract(name: str, aggregator: str) -> None:
-    if name != "kgat" and aggregator == "bi":
-        return
     torch.manual_seed(0)
     data = tiny_graph()
     split = make_split(data, 0)
@@ -151,3 +149,32 @@ def test_multi_negative_loss_same_on_full_product_and_gather_paths(loss: str, mo
     (full, full_grads), (gathered, gathered_grads) = results
     assert full == pytest.approx(gathered, rel=1e-6) and full > 0
     assert all(torch.allclose(a, b, atol=1e-7) for a, b in zip(full_grads, gathered_grads, strict=True))
+
+
+def test_kg_lightgcn_neighbours_skip_entities_of_one_item() -> None:
+    data = tiny_graph(n_items=20, n_entities=6)
+    data.kg[("Item", "HAS_GENRE", "Entity")] = np.vstack([data.kg[("Item", "HAS_GENRE", "Entity")],
+                                                         [[0, 5]]])   # entity 5 now links items 16..19 and 0
+    data.keys["Entity"] = np.append(data.keys["Entity"], "tiny:e6")
+    data.kg[("Item", "HAS_GENRE", "Entity")] = np.vstack([data.kg[("Item", "HAS_GENRE", "Entity")], [[1, 6]]])
+    neighbours = item_kg_neighbours(data, min_items=2)
+    genre = neighbours["HAS_GENRE"]
+    assert [1, 20 + 6] not in genre.tolist()          # entity 6 links one item only: left out
+    assert [0, 20 + 5] in genre.tolist() and [0, 20 + 0] in genre.tolist()
+    assert sorted(map(tuple, neighbours["SEQUEL"].tolist())) == [(0, 1), (1, 0), (2, 3), (3, 2)]  # both directions
+    assert len(item_kg_neighbours(data, min_items=1)["HAS_GENRE"]) == len(genre) + 1
+
+
+def test_kg_lightgcn_item_inputs_follow_their_entities() -> None:
+    torch.manual_seed(0)
+    data = tiny_graph()
+    split = make_split(data, 0)
+    model = model_class("kglightgcn")(data, split.train, TrainConfig(model="kglightgcn", embedding_size=8), None)
+    before = model.items().detach().clone()
+    with torch.no_grad():
+        model.items.entities.embedding.weight[0] += 1.0     # genre entity 0 = items 0..3
+    changed = (model.items().detach() - before).abs().sum(1) > 0
+    assert changed.nonzero().flatten().tolist() == [0, 1, 2, 3]
+    no_kg = model_class("kglightgcn")(data, split.train, TrainConfig(model="kglightgcn", embedding_size=8,
+                                                                        use_kg=False), None)
+    assert no_kg.items.relations == []

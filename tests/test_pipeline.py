@@ -39,7 +39,7 @@ def _latest_run(env: dict[str, str], model: str) -> Path:
     return runs[-1]
 
 
-@pytest.mark.parametrize("model", ["pop", "bprmf", "lightgcn", "kgat"])
+@pytest.mark.parametrize("model", ["pop", "bprmf", "lightgcn", "kgat", "kglightgcn"])
 def test_every_model_trains_from_the_graph(pipeline_env: dict[str, str], model: str) -> None:
     result = run_cli("train", "--model", model, "--dataset", DATASET, "--epochs", "2", "--threads", "1",
                      env=pipeline_env)

@@ -29,10 +29,11 @@ def plan(dataset: str, quick: bool, threads: int, cap: int | None = None, resume
     """Models and epoch caps. --quick trains a few epochs and, on Last.fm, only the non-KG models;
     ``cap`` lowers every model's cap on both sides alike (--epochs-cap)."""
     if not quick:
-        kg = {"pop": 1, "bprmf": 300, "lightgcn": 300, "kgat": 300}
+        kg = {"pop": 1, "bprmf": 300, "lightgcn": 300, "kgat": 300, "kglightgcn": 300,
+              "kglightgcn-nokg": 300, "kglightgcn-notext": 300}
         rb = {"Pop": 1, "BPR": 300, "LightGCN": 300, "KGAT": 300, "KGIN": 300}
     elif dataset == "ml-100k":
-        kg = {"pop": 1, "bprmf": 10, "lightgcn": 5, "kgat": 3}
+        kg = {"pop": 1, "bprmf": 10, "lightgcn": 5, "kgat": 3, "kglightgcn": 3}
         rb = {"Pop": 1, "BPR": 10, "LightGCN": 5, "KGAT": 1, "KGIN": 2}
     else:
         kg = {"pop": 1, "bprmf": 10, "lightgcn": 5}

@@ -32,6 +32,8 @@ RECBOLE_PY = PROJECT_ROOT / "benchmarks" / ".work" / "recbole-venv" / "bin" / "p
 RUNNER = PROJECT_ROOT / "benchmarks" / "recbole" / "run_recbole.py"
 METRICS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20")
 KGREC_TO_RECBOLE = {"pop": "Pop", "bprmf": "BPR", "lightgcn": "LightGCN", "kgat": "KGAT"}
+KG_MODELS = ("kgat", "kglightgcn")            # kgrec's KG/text models, compared with kgrec's own LightGCN
+ABLATIONS = {"-nokg": ["--no-kg"], "-notext": ["--no-text"]}  # variant suffix -> `kgrec train` flags
 LOAD_COMMAND = {"ml-100k": ["load", "ml100k"], "lastfm": ["load", "lastfm"]}
 TRAIN_DATASET = {"ml-100k": "ml100k", "lastfm": "lastfm"}
 
@@ -99,9 +101,27 @@ def _finished_runs(runs_root: Path, plan: Plan) -> dict[str, Path]:
         if not (config.exists() and metrics.exists()):
             continue
         cfg = json.loads(config.read_text())
-        if plan.kgrec_epochs.get(cfg.get("model")) == cfg.get("epochs"):
-            found[cfg["model"]] = run_dir
+        name = variant_name(cfg)
+        if plan.kgrec_epochs.get(name) == cfg.get("epochs"):
+            found[name] = run_dir
     return found
+
+
+def variant_name(config: dict) -> str:
+    """``kglightgcn``, ``kglightgcn-nokg``, ``kglightgcn-notext`` … from a run's recorded config."""
+    name = config.get("model", "?")
+    if config.get("model") in KG_MODELS:
+        name += "" if config.get("use_kg", True) else "-nokg"
+        name += "" if config.get("use_text", True) else "-notext"
+    return name
+
+
+def train_command(variant: str) -> list[str]:
+    """``kgrec train`` arguments for a model name with an optional ablation suffix."""
+    for suffix, flags in ABLATIONS.items():
+        if variant.endswith(suffix):
+            return ["--model", variant.removesuffix(suffix), *flags]
+    return ["--model", variant]
 
 
 def _load_into_neo4j(dataset: str, settings, cli_env: dict) -> None:
@@ -118,7 +138,7 @@ def _train(model: str, dataset: str, plan: Plan, cli_env: dict, runs_root: Path,
                            "KGREC_TRAIN_DATASET": TRAIN_DATASET[dataset], "KGREC_TRAIN_THREADS": str(plan.threads),
                            "OMP_NUM_THREADS": str(plan.threads)}
     started = time.perf_counter()
-    done = subprocess.run(["nice", "-n", "10", env.KGREC, "train", "--model", model], env=train_env,
+    done = subprocess.run(["nice", "-n", "10", env.KGREC, "train", *train_command(model)], env=train_env,
                           capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     new = sorted(p for p in set(runs_root.glob("*")) - before if (p / "metrics.json").exists())
@@ -174,7 +194,8 @@ def _recbole_metric(result: dict, split: str, name: str) -> float | None:
 def _rows(section: str, kgrec: dict[str, dict], recbole: dict[str, dict]) -> list[Row]:
     """Best of each system (chosen on validation NDCG@10) on four test metrics, time to best, and
     each kgrec model beside its RecBole counterpart."""
-    best_kg = max(kgrec, key=lambda m: _kgrec_metric(kgrec[m], "valid", "ndcg@10") or 0, default=None)
+    systems = [m for m in kgrec if not m.endswith(tuple(ABLATIONS))]   # ablation variants are not candidates
+    best_kg = max(systems, key=lambda m: _kgrec_metric(kgrec[m], "valid", "ndcg@10") or 0, default=None)
     best_rb = max(recbole, key=lambda m: _recbole_metric(recbole[m], "valid", "ndcg@10") or 0, default=None)
     why = "" if kgrec and recbole else ("kgrec not trained" if not kgrec else "RecBole not run")
     rows: list[Row] = []
@@ -190,6 +211,7 @@ def _rows(section: str, kgrec: dict[str, dict], recbole: dict[str, dict]) -> lis
         rows.append(Row(section, f"wall time to best validation: best kgrec ({best_kg or '—'}) vs RecBole {rb_model}",
                         kg_time, rb_time, f"RecBole {rb_model}", unit="s", higher_is_better=False,
                         note="" if rb_time is not None else f"RecBole {rb_model} not run"))
+    rows += _kg_worth_rows(section, kgrec)
     pairs = list(KGREC_TO_RECBOLE.items()) + [(best_kg, m) for m in recbole if m not in KGREC_TO_RECBOLE.values()]
     for kg_model, rb_model in pairs:
         kg = _kgrec_metric(kgrec[kg_model], "test", "ndcg@10") if kg_model in kgrec else None
@@ -198,6 +220,23 @@ def _rows(section: str, kgrec: dict[str, dict], recbole: dict[str, dict]) -> lis
                             for who, r in (("kgrec", kgrec.get(kg_model)), ("RecBole", recbole.get(rb_model))) if r)
         rows.append(Row(section, f"NDCG@10: kgrec {kg_model} vs RecBole {rb_model}", kg, rb, f"RecBole {rb_model}",
                         note=epochs if kg is not None and rb is not None else "model not run"))
+    return rows
+
+
+def _kg_worth_rows(section: str, kgrec: dict[str, dict]) -> list[Row]:
+    """Does the KG earn its place? kgrec's best KG/text model (chosen on validation) against kgrec's own
+    LightGCN, and that model against itself without the KG and without text (the ablation)."""
+    kg_models = [m for m in KG_MODELS if m in kgrec]
+    if not kg_models or "lightgcn" not in kgrec:
+        return []
+    best = max(kg_models, key=lambda m: _kgrec_metric(kgrec[m], "valid", "ndcg@10") or 0)
+    test = {m: _kgrec_metric(r, "test", "ndcg@10") for m, r in kgrec.items()}
+    rows = [Row(section, f"NDCG@10: best kgrec KG/text model ({best}, chosen on validation) vs kgrec LightGCN",
+                test[best], test["lightgcn"], "kgrec LightGCN", note="target ≥ 1.03×")]
+    for suffix, what in (("-nokg", "without the KG"), ("-notext", "without text")):
+        if best + suffix in kgrec:
+            rows.append(Row(section, f"NDCG@10: kgrec {best} vs the same model {what} (ablation)",
+                            test[best], test[best + suffix], f"{best}{suffix}"))
     return rows
 
 

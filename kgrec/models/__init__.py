@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from kgrec.models.base import Recommender
 
 MODELS: dict[str, str] = {"pop": "kgrec.models.pop:Pop", "bprmf": "kgrec.models.bprmf:BPRMF",
-                          "lightgcn": "kgrec.models.lightgcn:LightGCN", "kgat": "kgrec.models.kgat:KGAT"}
+                          "lightgcn": "kgrec.models.lightgcn:LightGCN", "kgat": "kgrec.models.kgat:KGAT",
+                          "kglightgcn": "kgrec.models.kglightgcn:KGLightGCN"}
 
 
 def model_class(name: str) -> type[Recommender]:

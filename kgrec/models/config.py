@@ -46,6 +46,7 @@ class TrainConfig:
     cl_temperature: float = 0.2       # InfoNCE temperature of the contrastive loss
     kg_loss_weight: float = 1.0       # > 0 adds the TransR-style KG loss (KGAT; trains its attention)
     kg_batch_size: int = 4096
+    kg_min_items: int = 2             # KG-LightGCN: entities must link at least this many items to be used
     aggregator: str = "light"         # KGAT aggregator: "bi" (bi-interaction) or "light" (parameter-free)
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
     ks: tuple[int, ...] = field(default=(10, 20))
@@ -60,6 +61,7 @@ FIELD_TYPES = {f.name: f.type for f in fields(TrainConfig)}
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "lightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kgat": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
+    "kglightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
 }
 
 

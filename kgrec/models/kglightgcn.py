@@ -1,0 +1,98 @@
+"""KG-LightGCN: LightGCN whose item inputs carry the item's knowledge-graph neighbourhood.
+
+An item's input vector is its own embedding (plus projected text) plus a relation-weighted mean
+of its KG neighbours' embeddings::
+
+    x_i = e_i + Σ_r softmax(α)_r · mean_{n ∈ N_r(i)} e_n
+
+where ``N_r(i)`` are the entities (or other items, e.g. sequels) the item is joined to by relation
+``r`` in either direction and ``α`` is one learned weight per relation. Entities shared by several
+items tie those items together, so their interactions inform each other (a director's films, a
+sequel); entities that link fewer than ``kg_min_items`` items carry no such information and are
+left out (they would only add a free per-item vector). The user–item propagation is LightGCN's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from kgrec.data import GraphData
+from kgrec.models.base import NodeInput, node_input
+from kgrec.models.lightgcn import LightGCN
+
+
+def item_kg_neighbours(data: GraphData, min_items: int) -> dict[str, np.ndarray]:
+    """relation -> (k, 2) int64 rows (item, neighbour) in the joint index [items; entities], both
+    directions of item–item edges, entities linking at least ``min_items`` distinct items."""
+    n_items = data.num_items
+    pairs: dict[str, list[np.ndarray]] = {}
+    for (head, rel, tail), edges in data.kg.items():
+        if not len(edges):
+            continue
+        if head == "Item" and tail == "Item":
+            rows = np.concatenate([edges, edges[:, ::-1]])
+        elif head == "Item" and tail == "Entity":
+            rows = np.stack([edges[:, 0], edges[:, 1] + n_items], 1)
+        elif head == "Entity" and tail == "Item":
+            rows = np.stack([edges[:, 1], edges[:, 0] + n_items], 1)
+        else:
+            continue
+        pairs.setdefault(rel, []).append(rows.astype(np.int64))
+    joined = {rel: np.unique(np.concatenate(rows), axis=0) for rel, rows in pairs.items()}
+    if min_items <= 1 or not joined:
+        return joined
+    everything = np.concatenate(list(joined.values()))
+    entity_rows = everything[everything[:, 1] >= n_items]
+    unique_links = np.unique(entity_rows, axis=0)
+    items_per_node = np.bincount(unique_links[:, 1], minlength=n_items + data.num_nodes("Entity"))
+    items_per_node[:n_items] = min_items   # item neighbours always count
+    out = {rel: rows[items_per_node[rows[:, 1]] >= min_items] for rel, rows in joined.items()}
+    return {rel: rows for rel, rows in out.items() if len(rows)}
+
+
+class KGItemInput(nn.Module):
+    """Item inputs = own input + relation-weighted mean of KG neighbour embeddings."""
+
+    def __init__(self, items: NodeInput, entities: NodeInput | None, neighbours: dict[str, np.ndarray],
+                 n_items: int) -> None:
+        super().__init__()
+        self.items, self.entities, self.n_items = items, entities, n_items
+        self.relations = sorted(neighbours)
+        self.alpha = nn.Parameter(torch.zeros(max(len(self.relations), 1)))
+        n_joint = n_items + (entities.embedding.num_embeddings if entities is not None else 0)
+        indices, values = [], []
+        for r, rel in enumerate(self.relations):
+            rows = neighbours[rel]
+            degree = np.bincount(rows[:, 0], minlength=n_items)
+            indices.append(np.stack([rows[:, 0] + r * n_items, rows[:, 1]]))
+            values.append(1.0 / degree[rows[:, 0]])
+        if indices:
+            matrix = torch.sparse_coo_tensor(torch.from_numpy(np.concatenate(indices, 1)),
+                                             torch.from_numpy(np.concatenate(values).astype(np.float32)),
+                                             (len(self.relations) * n_items, n_joint)).coalesce()
+        else:
+            matrix = torch.sparse_coo_tensor(torch.zeros((2, 0), dtype=torch.int64), torch.zeros(0),
+                                             (n_items, n_joint)).coalesce()
+        self.register_buffer("matrix", matrix)
+
+    def forward(self) -> torch.Tensor:
+        own = self.items()
+        if not self.relations:
+            return own
+        joint = own if self.entities is None else torch.cat([own, self.entities()])
+        per_relation = torch.sparse.mm(self.matrix, joint).view(len(self.relations), self.n_items, -1)
+        weights = torch.softmax(self.alpha, 0)[:, None, None]
+        return own + (weights * per_relation).sum(0)
+
+    def relation_weights(self) -> dict[str, float]:
+        return dict(zip(self.relations, torch.softmax(self.alpha, 0).tolist(), strict=False))
+
+
+class KGLightGCN(LightGCN):
+    def __init__(self, data, train_idx, config, text=None) -> None:
+        super().__init__(data, train_idx, config, text)
+        neighbours = item_kg_neighbours(data, config.kg_min_items) if config.use_kg else {}
+        entities = node_input(data, "Entity", config, text) if data.num_nodes("Entity") else None
+        self.items = KGItemInput(self.items, entities, neighbours, data.num_items)
