@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,77 @@ def test_missing_java_is_refused(tmp_path: Path) -> None:
     result = run_cli("db", "install", env=env)
     assert result.returncode == 1
     assert "Java not found" in result.stderr
+
+
+def test_install_keeps_the_password_out_of_the_process_list() -> None:
+    """`ps` during `kgrec db install` never shows the generated password; auth.ini is 0600."""
+    import shutil
+    import subprocess
+    import threading
+
+    env = suite_env()
+    env["KGREC_INSTANCE"] = env["KGREC_INSTANCE"] + "-pwcheck"
+    settings = load_settings(env=env)
+    shutil.rmtree(settings.instance_dir, ignore_errors=True)
+    seen: list[str] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.extend(subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout.splitlines())
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = run_cli("db", "install", env=env)
+    finally:
+        done.set()
+        watcher.join()
+    try:
+        assert result.returncode == 0, result.stderr
+        password = settings.password_file.read_text().strip()
+        assert any("Neo4jAdminCommand" in line for line in seen), "ps never saw neo4j-admin run"
+        assert not [line for line in seen if password in line]
+        auth = settings.instance_dir / "data" / "dbms" / "auth.ini"
+        assert stat.S_IMODE(os.stat(auth).st_mode) == 0o600
+        assert password not in auth.read_text()                      # a salted hash, not the password
+        assert not list((settings.instance_dir / "run").glob("*.args"))  # the argument file is gone
+    finally:
+        shutil.rmtree(settings.instance_dir, ignore_errors=True)
+
+
+def test_auth_file_of_the_running_server_is_private(settings: Settings) -> None:
+    auth = settings.instance_dir / "data" / "dbms" / "auth.ini"
+    assert stat.S_IMODE(os.stat(auth).st_mode) == 0o600
+
+
+def test_password_flag_warns_and_password_file_works(settings: Settings, tmp_path: Path) -> None:
+    flag = run_cli("--password", settings.effective_password, "db", "status", env=suite_env())
+    assert flag.returncode == 0, flag.stderr
+    assert "warning: --password is visible to other users in the process list" in " ".join(flag.stderr.split())
+    secret = tmp_path / "pw"
+    secret.write_text(settings.effective_password + "\n")
+    from_file = run_cli("--password-file", str(secret), "db", "status", env=suite_env())
+    assert from_file.returncode == 0 and "warning" not in from_file.stderr, from_file.stderr
+    from_env = run_cli("db", "status", env=suite_env() | {"NEO4J_PASSWORD_FILE": str(secret)})
+    assert from_env.returncode == 0, from_env.stderr
+    secret.write_text("wrong-one\n")
+    wrong = run_cli("--password-file", str(secret), "db", "status", env=suite_env())
+    assert wrong.returncode == 1 and "wrong password" in wrong.stderr and "wrong-one" not in wrong.stderr
+    missing = run_cli("--password-file", str(tmp_path / "nope"), "db", "status", env=suite_env())
+    assert missing.returncode == 1
+    assert missing.stderr.startswith(f"error: --password-file {tmp_path / 'nope'}: cannot read (No such file")
+
+
+def test_errors_are_one_line_and_debug_shows_the_traceback(settings: Settings) -> None:
+    long_run = run_cli("write-back", "--run", "r" * 100_000, env=suite_env())
+    lines = long_run.stderr.strip().splitlines()
+    assert long_run.returncode == 1 and len(lines) <= 2 and "Traceback" not in long_run.stderr
+    assert lines[0].startswith("error: ") and len(lines[0]) < 800
+    bad = run_cli("db", "cypher", "MATCH (n RETURN n", env=suite_env())
+    assert bad.returncode == 1 and bad.stderr.count("\n") <= 2 and "Traceback" not in bad.stderr
+    debug = run_cli("--debug", "write-back", "--run", "r" * 100_000, env=suite_env())
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
+    via_env = run_cli("write-back", "--run", "r" * 100_000, env=suite_env() | {"KGREC_DEBUG": "1"})
+    assert "Traceback" in via_env.stderr
