@@ -45,6 +45,21 @@ def rows(result: fidelity.Fidelity, model: writeback.ModelVersion, measure: str)
     return out
 
 
+BASELINES = {"degree": "degree-first ranking (the previous explain.cypher)",
+             "similarity": "similarity ranking, KG attention ignored"}
+
+
+def baseline_row(result: fidelity.Fidelity, name: str, old: fidelity.Fidelity) -> dict:
+    """The shipped ranking vs another one: drop of the score removing each one's explaining item."""
+    new, other = result.summary(), old.summary()
+    return {"metric": f"score drop removing the explaining item — shipped ranking vs {BASELINES[name]}",
+            "kgrec": new["mean_explained_drop"], "baseline": other["mean_explained_drop"],
+            "baseline_name": f"cypher/bench/explain_by_{name}.cypher", "unit": "", "higher_is_better": True,
+            "note": f"same users and recommendations; {name}: {other['pairs']} pairs, ratio to random "
+                    f"{other['ratio']:.2f}, explaining drop > random in {other['share_beating_random']:.0%}, "
+                    f"mean rank {other['mean_rank']:.2f}"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path)
@@ -56,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="skip the other rankings (cypher/bench/explain_by_degree.cypher, explain_by_similarity)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with Graph(load_settings()) as graph:
@@ -64,8 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         model = writeback.get_model(graph, version=args.model, dataset=args.dataset)
         users = fidelity.sample_users(graph, model, 30 if args.quick else args.users, args.seed)
         result = fidelity.measure(graph, model, users, args.k, args.seed)
+        others = {} if args.no_baselines else {
+            name: fidelity.measure(graph, model, users, args.k, args.seed, f"bench/explain_by_{name}")
+            for name in BASELINES}
     measure = "/".join(sorted(result.ranking)) or "none"
-    payload = {"rows": rows(result, model, measure), "summary": result.to_dict()["summary"],
+    table = rows(result, model, measure) + [baseline_row(result, name, old) for name, old in others.items()]
+    payload = {"rows": table, "summary": result.to_dict()["summary"],
+               "baselines": {name: old.to_dict()["summary"] for name, old in others.items()},
                "model": model.version, "run_id": model.run_id, "ranking": measure, "users": len(users), "k": args.k,
                "seconds": round(time.perf_counter() - started, 1)}
     print(json.dumps(payload))

@@ -70,8 +70,10 @@ def sample_users(graph: Graph, model: ModelVersion, n: int, seed: int) -> list[s
     return sorted(rng.choice(keys, size=min(n, len(keys)), replace=False).tolist())
 
 
-def measure(graph: Graph, model: ModelVersion, users: list[str], k: int = 5, seed: int = 0) -> Fidelity:
-    """Fidelity of the first explanation of each of ``users``' top-``k`` recommendations."""
+def measure(graph: Graph, model: ModelVersion, users: list[str], k: int = 5, seed: int = 0,
+            statement: str = "recommend/explain") -> Fidelity:
+    """Fidelity of the first explanation of each of ``users``' top-``k`` recommendations
+    (``statement``: the explain query, e.g. the degree-ranked baseline ``bench/explain_by_degree``)."""
     index, items = read_item_vectors(graph, model)
     histories = {r["key"]: r for r in graph.run("serve/user_items", keys=users)}
     rng = np.random.default_rng(seed)
@@ -82,7 +84,8 @@ def measure(graph: Graph, model: ModelVersion, users: list[str], k: int = 5, see
         if len(liked) < 2:
             continue
         recs = recommend.recommend(graph, model.dataset, user, k, version=model.version)
-        paths = recommend.explain(graph, model.dataset, user, [r["key"] for r in recs], version=model.version)
+        paths = recommend.explain(graph, model.dataset, user, [r["key"] for r in recs], version=model.version,
+                                  statement=statement)
         for rec in recs:
             if paths.get(rec["key"]):
                 pair = _pair(items, liked, user, rec["key"], index[rec["key"]], paths[rec["key"]][0], index, rng)

@@ -93,10 +93,11 @@ def similar_items(graph: Graph, dataset: str, item_key: str, k: int = 10, filter
 
 
 def explain(graph: Graph, dataset: str, user_key: str, item_keys: list[str], per_kind: int = 1,
-            version: str | None = None) -> dict[str, list[dict[str, Any]]]:
+            version: str | None = None, statement: str = "recommend/explain") -> dict[str, list[dict[str, Any]]]:
     """item key -> best U-I-I, U-I-E-I and U-I-U-I path instances (``per_kind`` of each), each ranked
-    by the model's evidence (KG attention when written back, else the liked item's similarity)."""
-    rows = graph.read("recommend/explain", dataset=dataset, user_key=user_key, items=item_keys,
+    by the model's evidence (KG attention when written back, else the liked item's similarity).
+    ``statement``: another explain query with the same parameters (benchmark baselines)."""
+    rows = graph.read(statement, dataset=dataset, user_key=user_key, items=item_keys,
                       per_kind=per_kind, version=version)
     return {r["key"]: r["paths"] for r in rows}
 
