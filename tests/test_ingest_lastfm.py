@@ -38,3 +38,12 @@ def test_real_lastfm_parses_and_validates_with_documented_counts():
     texts = {n["key"]: n["props"]["text"] for n in plan.nodes["Item"][:2]}
     assert texts == {"lastfm:1": "MALICE MIZER", "lastfm:2": "Diary of Dreams"}
     assert sum(1 for n in plan.nodes["Item"] if "entity" in n["props"]) == 3846
+
+
+def test_sha256sums_names_outside_the_folder_are_refused(tmp_path):
+    from kgrec.errors import InputError
+    from kgrec.ingest.sources import verify_sha256sums
+
+    (tmp_path / "SHA256SUMS").write_text("0" * 64 + "  ../../etc/shadow\n")
+    with pytest.raises(InputError, match=r"SHA256SUMS:1: file names must be plain names"):
+        verify_sha256sums(tmp_path)

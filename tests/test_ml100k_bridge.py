@@ -110,3 +110,4 @@ def test_reload_with_corrected_links_leaves_exactly_a_fresh_load(graph):
     assert (report.linked, report.unlinked) == (2, 1)
     again = load_raw(graph, fixture_dataset(correct))
     assert again.created == 0 and again.pruned.total == 0 and kg_content(graph) == fresh
+

@@ -79,12 +79,18 @@ def verify_sha256sums(directory: Path) -> dict[str, str]:
     if not sums.is_file():
         raise InputError(str(sums), "file not found")
     checked = {}
-    for number, line in enumerate(sums.read_text().splitlines(), 1):
+    try:
+        text = sums.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(str(sums), "not valid UTF-8") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         digest, sep, name = line.strip().partition("  ")
         if not sep or len(digest) != 64:
             raise InputError(str(sums), "expected '<sha256>  <file name>'", number)
+        if Path(name).name != name or name in (".", ".."):
+            raise InputError(str(sums), "file names must be plain names inside this folder", number)
         verify(directory / name, digest)
         checked[name] = digest
     return checked
