@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from kgrec.errors import InputError
 from kgrec.ingest.lastfm import read_lastfm
-from kgrec.ingest.sources import LASTFM_DIR
+from kgrec.ingest.sources import LASTFM_DIR, verify_sha256sums
 from kgrec.ingest.validate import validate
 from tests.ingest_fixtures import LASTFM_TINY, fingerprint, load_raw
 
@@ -41,9 +44,6 @@ def test_real_lastfm_parses_and_validates_with_documented_counts():
 
 
 def test_sha256sums_names_outside_the_folder_are_refused(tmp_path):
-    from kgrec.errors import InputError
-    from kgrec.ingest.sources import verify_sha256sums
-
     (tmp_path / "SHA256SUMS").write_text("0" * 64 + "  ../../etc/shadow\n")
     with pytest.raises(InputError, match=r"SHA256SUMS:1: file names must be plain names"):
         verify_sha256sums(tmp_path)
