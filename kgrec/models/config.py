@@ -47,6 +47,7 @@ class TrainConfig:
     kg_loss_weight: float = 1.0       # > 0 adds the TransR-style KG loss (KGAT; trains its attention)
     kg_batch_size: int = 4096
     kg_min_items: int = 2             # KG-LightGCN: entities must link at least this many items to be used
+    kg_max_items: int = 0             # KG-LightGCN: and at most this many (0 = no cap)
     aggregator: str = "light"         # KGAT aggregator: "bi" (bi-interaction) or "light" (parameter-free)
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
     ks: tuple[int, ...] = field(default=(10, 20))

@@ -23,9 +23,10 @@ from kgrec.models.base import NodeInput, node_input
 from kgrec.models.lightgcn import LightGCN
 
 
-def item_kg_neighbours(data: GraphData, min_items: int) -> dict[str, np.ndarray]:
+def item_kg_neighbours(data: GraphData, min_items: int, max_items: int = 0) -> dict[str, np.ndarray]:
     """relation -> (k, 2) int64 rows (item, neighbour) in the joint index [items; entities], both
-    directions of item–item edges, entities linking at least ``min_items`` distinct items."""
+    directions of item–item edges, entities linking at least ``min_items`` distinct items (and at most
+    ``max_items`` when > 0: hubs such as a language or a country say little about one film)."""
     n_items = data.num_items
     pairs: dict[str, list[np.ndarray]] = {}
     for (head, rel, tail), edges in data.kg.items():
@@ -41,14 +42,16 @@ def item_kg_neighbours(data: GraphData, min_items: int) -> dict[str, np.ndarray]
             continue
         pairs.setdefault(rel, []).append(rows.astype(np.int64))
     joined = {rel: np.unique(np.concatenate(rows), axis=0) for rel, rows in pairs.items()}
-    if min_items <= 1 or not joined:
+    if (min_items <= 1 and max_items <= 0) or not joined:
         return joined
     everything = np.concatenate(list(joined.values()))
     entity_rows = everything[everything[:, 1] >= n_items]
     unique_links = np.unique(entity_rows, axis=0)
     items_per_node = np.bincount(unique_links[:, 1], minlength=n_items + data.num_nodes("Entity"))
-    items_per_node[:n_items] = min_items   # item neighbours always count
-    out = {rel: rows[items_per_node[rows[:, 1]] >= min_items] for rel, rows in joined.items()}
+    items_per_node[:n_items] = max(min_items, 1)   # item neighbours always count
+    upper = max_items if max_items > 0 else np.iinfo(np.int64).max
+    out = {rel: rows[(items_per_node[rows[:, 1]] >= min_items) & (items_per_node[rows[:, 1]] <= upper)]
+           for rel, rows in joined.items()}
     return {rel: rows for rel, rows in out.items() if len(rows)}
 
 
@@ -93,6 +96,6 @@ class KGItemInput(nn.Module):
 class KGLightGCN(LightGCN):
     def __init__(self, data, train_idx, config, text=None) -> None:
         super().__init__(data, train_idx, config, text)
-        neighbours = item_kg_neighbours(data, config.kg_min_items) if config.use_kg else {}
+        neighbours = item_kg_neighbours(data, config.kg_min_items, config.kg_max_items) if config.use_kg else {}
         entities = node_input(data, "Entity", config, text) if data.num_nodes("Entity") else None
         self.items = KGItemInput(self.items, entities, neighbours, data.num_items)
