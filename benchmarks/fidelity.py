@@ -32,7 +32,7 @@ KINDS = {"all": "every explained recommendation", "U-I-I": "direct KG link (sequ
 def rows(result: fidelity.Fidelity, model: writeback.ModelVersion, measure: str) -> list[dict]:
     out = []
     for s in result.to_dict()["summary"]:
-        if not s["pairs"]:
+        if s["pairs"] < MIN_PAIRS and s["kind"] != "all":  # too few for a stable mean (kept in "summary")
             continue
         note = (f"{s['pairs']} user–item pairs, {result.users} users, model {model.version} ({measure} ranking); "
                 f"explaining drop > random drop in {s['share_beating_random']:.0%}; mean rank of the explaining "
@@ -45,6 +45,7 @@ def rows(result: fidelity.Fidelity, model: writeback.ModelVersion, measure: str)
     return out
 
 
+MIN_PAIRS = 30
 BASELINES = {"degree": "degree-first ranking (the previous explain.cypher)",
              "similarity": "similarity ranking, KG attention ignored"}
 
