@@ -5,16 +5,19 @@ entities and triples R has, and compares pairs of *distinct items that share a n
 (``(i)-[:R]-(x)-[:R]-(j)``, ``x`` an Entity or an Item, plus direct ``(i)-[:R]-(j)`` edges) with
 random item pairs:
 
-* **co-consumption lift** = P(some user consumed both | shared) / P(some user consumed both | random);
-* **overlap lift** = the same ratio for the Jaccard of the two items' consumer sets (graded: on dense data
-  such as ml-100k most random pairs share a user, so the binary lift saturates near 1);
+* **lift** (popularity-corrected co-consumption) = O/E of shared pairs ÷ O/E of random pairs, where
+  O/E = Σ |U_i ∩ U_j| / Σ |U_i|·|U_j| / N (co-consumers observed over expected if users picked items
+  independently; N users). It is graded, so it does not saturate on dense data where almost every pair
+  has some common user (that yes/no rate is kept as an informational column);
 * **genre coherence** = mean Jaccard of the items' ``genres`` lists, shared against random pairs.
 
-Random pairs draw both items from the endpoints of the sampled shared pairs (each item as often as
-it appears there), so a relation that merely touches popular items does not look informative.
-Shared pairs are a uniform sample (without replacement) of the distinct pairs, capped at ``pairs``;
-the 95% intervals are percentile bootstraps over pairs (seeded). A relation whose lift interval
-is above 1 carries collaborative signal; :func:`select_relations` keeps only those in ``auto`` mode.
+Shared pairs are taken *hub by hub*: a hub is a node joining ≥ 2 items (or one direct edge) and each hub
+weighs the same, split over its pairs (all pairs when there are ≤ ``pairs`` of them, else ``pairs`` draws of
+a uniform hub then a uniform pair), so a few hubs with thousands of items (country, language, genre) do not
+make up the whole sample. Random pairs draw both items from the endpoints of the shared sample (as often
+as they weigh there). The 95% intervals are percentile bootstraps resampling hubs and random pairs (seeded).
+A relation whose lift interval is above 1 carries collaborative signal; :func:`select_relations` keeps
+only those in ``auto`` mode.
 
 Everything is numpy over arrays read in batches (:func:`read_kg_arrays`, ``cypher/kg/*``) or taken
 from a :class:`~kgrec.data.GraphData` (:func:`arrays_from_graph_data`, used by training).
@@ -38,7 +41,7 @@ KG_LABELS = frozenset({"Item", "Entity"})
 DEFAULT_PAIRS = 20_000
 DEFAULT_RESAMPLES = 200
 DEFAULT_SEED = 0
-ENUMERATE_LIMIT = 3_000_000   # enumerate every shared pair when hub pair counts stay below this
+ENUMERATE_LIMIT = 3_000_000   # count distinct shared pairs exactly when hubs generate at most this many
 
 
 @dataclass(frozen=True)
@@ -62,15 +65,17 @@ class RelationQuality:
     items_linked: int                 # distinct items with at least one triple of the relation
     entities: int                     # distinct :Entity nodes with at least one triple of the relation
     triples: int
-    shared_pairs: int                 # distinct item pairs sharing a node (exact, or estimated when sampled)
+    shared_pairs: int                 # distinct item pairs sharing a node (exact, or estimated)
     shared_pairs_exact: bool
-    sampled_pairs: int                # shared pairs used (≤ the cap); as many random pairs
-    co_shared: float | None           # P(co-consumed | shared)
-    co_random: float | None           # P(co-consumed | random)
-    lift: Interval | None
-    overlap_lift: Interval | None     # graded variant: mean Jaccard of the two items' consumer sets, shared/random
+    hubs: int                         # nodes joining ≥ 2 items, plus direct item-item edges
+    sampled_pairs: int                # (hub, pair) rows used: all of them, or the cap of draws
+    co_shared: float | None           # informational: P(some user consumed both | shared), hub-weighted
+    co_random: float | None           # the same for random pairs
+    oe_shared: float | None           # observed / expected co-consumers, shared pairs
+    oe_random: float | None           # the same, random pairs
+    lift: Interval | None             # oe_shared / oe_random
     genre_pairs: int                  # sampled shared pairs whose two items both have genres
-    genre_shared: float | None        # mean genre Jaccard of shared pairs
+    genre_shared: float | None        # mean genre Jaccard of shared pairs (hub-weighted)
     genre_random: float | None
     genre_lift: Interval | None       # genre_shared / genre_random
 
@@ -156,10 +161,11 @@ class _Incidence:
         return np.bincount(owner[hit], minlength=len(a))
 
 
-# -- sampling shared pairs ------------------------------------------------------------------------------
+# -- shared pairs ---------------------------------------------------------------------------------------
 
 def _incidence_rows(edges: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(item, hub) incidences (both directions, self-loops dropped) and direct item-item pairs (i < j)."""
+    """Distinct (hub, item) incidences sorted by hub (both directions, self-loops dropped) and the direct
+    item-item pairs (i < j)."""
     edges = edges[edges[:, 0] != edges[:, 1]]
     items, hubs = [], []
     for end, other in ((0, 1), (1, 0)):
@@ -168,105 +174,151 @@ def _incidence_rows(edges: np.ndarray, n_items: int) -> tuple[np.ndarray, np.nda
         hubs.append(edges[mask, other])
     both = edges[(edges[:, 0] < n_items) & (edges[:, 1] < n_items)]
     direct = np.unique(np.sort(both, axis=1), axis=0) if len(both) else np.zeros((0, 2), np.int64)
-    return np.concatenate(items), np.concatenate(hubs), direct
+    inc = np.unique(np.stack([np.concatenate(hubs), np.concatenate(items)], axis=1), axis=0)
+    return inc[:, 1], inc[:, 0], direct
 
 
-def _enumerate_pairs(hub_sorted_items: np.ndarray, sizes: np.ndarray, direct: np.ndarray, n_items: int
-                     ) -> np.ndarray:
-    """Every distinct pair (i < j) sharing a hub or joined directly, as codes i * n_items + j."""
-    ends = np.repeat(np.cumsum(sizes), sizes)
-    pos = np.arange(len(hub_sorted_items))
-    partners = ends - pos - 1
-    left = np.repeat(pos, partners)
-    offset = np.arange(len(left)) - np.repeat(np.cumsum(partners) - partners, partners)
-    right = left + 1 + offset
-    a, b = hub_sorted_items[left], hub_sorted_items[right]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    codes = np.concatenate([lo * n_items + hi, direct[:, 0] * n_items + direct[:, 1]])
-    return np.unique(codes)
-
-
-def shared_pairs(edges: np.ndarray, n_items: int, cap: int, rng: np.random.Generator,
-                 enumerate_limit: int = ENUMERATE_LIMIT) -> tuple[np.ndarray, int, bool]:
-    """A uniform sample (≤ ``cap``, without replacement) of distinct item pairs sharing a node through
-    ``edges``; returns ``(pairs (k, 2), number of distinct shared pairs, whether that number is exact)``."""
+def _hub_groups(edges: np.ndarray, n_items: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Items grouped by hub (only hubs joining ≥ 2 items), the hub of each, group sizes, and direct pairs."""
     items, hubs, direct = _incidence_rows(edges, n_items)
-    if len(items):
-        inc = np.unique(np.stack([hubs, items], axis=1), axis=0)
-        hubs, items = inc[:, 0], inc[:, 1]
-    hub_ids, sizes = np.unique(hubs, return_counts=True)
+    _, inverse, counts = np.unique(hubs, return_inverse=True, return_counts=True)
+    keep = counts[inverse] >= 2
+    items, hubs = items[keep], hubs[keep]
+    return items, hubs, counts[counts >= 2], direct
+
+
+def _all_pairs(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat positions (left < right) of every pair inside consecutive groups of ``sizes``, and its group."""
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    partners = np.repeat(np.cumsum(sizes), sizes) - np.arange(len(group)) - 1
+    left = np.repeat(np.arange(len(group)), partners)
+    right = left + 1 + np.arange(len(left)) - np.repeat(np.cumsum(partners) - partners, partners)
+    return left, right, group[left]
+
+
+def count_shared_pairs(edges: np.ndarray, n_items: int, rng: np.random.Generator,
+                       enumerate_limit: int = ENUMERATE_LIMIT, proposals: int = 20_000) -> tuple[int, bool]:
+    """Number of distinct item pairs sharing a node through ``edges`` (or joined directly), and whether it is
+    exact: enumerated when hubs generate ≤ ``enumerate_limit`` pairs, else estimated by proposing pairs by hub
+    (∝ its pairs) or direct edge: E[1 / ways the pair can be proposed] = distinct / proposable."""
+    items, hubs, sizes, direct = _hub_groups(edges, n_items)
     walks = sizes * (sizes - 1) // 2
     if int(walks.sum()) + len(direct) <= enumerate_limit:
-        codes = _enumerate_pairs(items, sizes, direct, n_items)
-        total = len(codes)
-        if total > cap:
-            codes = rng.choice(codes, cap, replace=False)
-        return np.stack([codes // n_items, codes % n_items], axis=1).astype(np.int64), total, True
-    return _rejection_sample(items, hubs, sizes, walks, direct, n_items, cap, rng)
-
-
-def _rejection_sample(items: np.ndarray, hubs: np.ndarray, sizes: np.ndarray, walks: np.ndarray,
-                      direct: np.ndarray, n_items: int, cap: int, rng: np.random.Generator
-                      ) -> tuple[np.ndarray, int, bool]:
-    """Propose pairs by hub (∝ pairs through it) or direct edge, accept with 1 / (ways the pair is proposed)."""
+        left, right, _ = _all_pairs(sizes)
+        a, b = items[left], items[right]
+        codes = np.concatenate([np.minimum(a, b) * n_items + np.maximum(a, b), direct[:, 0] * n_items + direct[:, 1]])
+        return len(np.unique(codes)), True
     inc = _Incidence(items, hubs, n_items)
-    direct_codes = direct[:, 0] * n_items + direct[:, 1]
     starts = np.cumsum(sizes) - sizes
     mass = np.concatenate([walks, np.ones(len(direct), np.int64)]).astype(np.float64)
-    total_mass, accepted, proposed, kept = mass.sum(), 0, 0, np.zeros(0, np.int64)
-    for _ in range(200):
-        n = max(4 * (cap - len(kept)), 1000)
-        pick = rng.choice(len(mass), n, p=mass / total_mass)
-        via_hub = pick < len(sizes)
-        h = pick[via_hub]
-        first = rng.integers(0, sizes[h])
-        second = (first + rng.integers(1, sizes[h])) % sizes[h]
-        a = np.concatenate([items[starts[h] + first], direct[pick[~via_hub] - len(sizes), 0]])
-        b = np.concatenate([items[starts[h] + second], direct[pick[~via_hub] - len(sizes), 1]])
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        ways = inc.overlap(lo, hi) + np.isin(lo * n_items + hi, direct_codes)
-        accept = rng.random(len(lo)) * ways < 1.0
-        proposed += len(lo)
-        accepted += int(accept.sum())
-        codes = (lo * n_items + hi)[accept]
-        kept = np.concatenate([kept, codes[~np.isin(codes, kept)]])
-        kept = kept[np.sort(np.unique(kept, return_index=True)[1])]
-        if len(kept) >= cap:
-            break
-    kept = kept[:cap]
-    estimate = int(round(total_mass * accepted / max(proposed, 1)))
-    return np.stack([kept // n_items, kept % n_items], axis=1).astype(np.int64), estimate, False
+    pick = rng.choice(len(mass), proposals, p=mass / mass.sum())
+    h = pick[pick < len(sizes)]
+    first = rng.integers(0, sizes[h])
+    second = (first + rng.integers(1, sizes[h])) % sizes[h]
+    a = np.concatenate([items[starts[h] + first], direct[pick[pick >= len(sizes)] - len(sizes), 0]])
+    b = np.concatenate([items[starts[h] + second], direct[pick[pick >= len(sizes)] - len(sizes), 1]])
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    ways = inc.overlap(lo, hi) + np.isin(lo * n_items + hi, direct[:, 0] * n_items + direct[:, 1])
+    return int(round(mass.sum() * float(np.mean(1.0 / ways)))), False
 
 
-def random_pairs(shared: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """As many pairs of distinct items as ``shared``, both ends drawn from its endpoints (degree-matched)."""
-    pool = shared.ravel()
+@dataclass(frozen=True)
+class HubSample:
+    """Shared item pairs drawn hub by hub. A hub is a node joining ≥ 2 items through the relation(s), or one
+    direct item-item edge; each hub weighs 1 in total, split evenly over its pairs."""
+
+    pairs: np.ndarray      # (k, 2) item ids
+    hubs: np.ndarray       # (k,) hub of each pair: the bootstrap cluster
+    weights: np.ndarray    # (k,) float
+    n_hubs: int
+    enumerated: bool       # every (hub, pair) is in the sample (else `cap` draws)
+
+
+def hub_pairs(edges: np.ndarray, n_items: int, cap: int, rng: np.random.Generator) -> HubSample:
+    """Every (hub, pair) with weight 1 / (pairs of the hub) when there are at most ``cap`` of them; else ``cap``
+    draws of a uniform hub, then a uniform pair of its items, weight 1. Either way a hub such as a country or
+    a genre (thousands of films) counts as much as a director (a few)."""
+    items, _, sizes, direct = _hub_groups(edges, n_items)
+    walks = sizes * (sizes - 1) // 2
+    n_hubs = len(sizes) + len(direct)
+    if int(walks.sum()) + len(direct) <= cap:
+        left, right, owner = _all_pairs(sizes)
+        pairs = np.concatenate([np.stack([items[left], items[right]], 1), direct])
+        hub_of = np.concatenate([owner, len(sizes) + np.arange(len(direct))])
+        return HubSample(pairs.astype(np.int64), hub_of, np.concatenate([1.0 / walks[owner], np.ones(len(direct))]),
+                         n_hubs, True)
+    pick = rng.integers(0, n_hubs, cap)
+    h = pick[pick < len(sizes)]
+    starts = np.cumsum(sizes) - sizes
+    first = rng.integers(0, sizes[h])
+    second = (first + rng.integers(1, sizes[h])) % sizes[h]
+    pairs = np.concatenate([np.stack([items[starts[h] + first], items[starts[h] + second]], 1),
+                            direct[pick[pick >= len(sizes)] - len(sizes)]])
+    hub_of = np.concatenate([h, pick[pick >= len(sizes)]])
+    return HubSample(pairs.astype(np.int64), hub_of, np.ones(cap), n_hubs, False)
+
+
+def random_pairs(sample: HubSample, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` pairs of distinct items, both ends drawn from the endpoints of the shared sample in proportion
+    to their weight there (the same item population, popular items as often as among shared pairs)."""
+    pool = sample.pairs.ravel()
     if len(np.unique(pool)) < 2:
         return np.zeros((0, 2), np.int64)
+    p = np.repeat(sample.weights, 2) / (2 * sample.weights.sum())
     out = np.zeros((0, 2), np.int64)
-    while len(out) < len(shared):
-        draw = pool[rng.integers(0, len(pool), (2 * (len(shared) - len(out)) + 16, 2))]
+    while len(out) < n:
+        draw = pool[rng.choice(len(pool), (2 * (n - len(out)) + 16, 2), p=p)]
         out = np.concatenate([out, draw[draw[:, 0] != draw[:, 1]]])
-    return out[:len(shared)]
+    return out[:n]
 
 
 # -- statistics ----------------------------------------------------------------------------------------
 
-def bootstrap_ratio(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, resamples: int,
-                    confidence: float = 0.95) -> Interval | None:
-    """mean(x) / mean(y) with a percentile interval, resampling x and y (pairs) independently."""
-    if not len(x) or not len(y) or y.mean() == 0:
+def bootstrap_ratio(shared: tuple[np.ndarray, np.ndarray], hubs: np.ndarray,
+                    baseline: float | tuple[np.ndarray, np.ndarray] | None, rng: np.random.Generator,
+                    resamples: int, confidence: float = 0.95) -> Interval | None:
+    """(Σ num / Σ den over shared pairs) ÷ ``baseline``: an exact value, or (num, den) of random pairs giving
+    Σ num / Σ den. The percentile interval resamples the shared pairs' hubs (clusters: pairs of one hub are
+    not independent) and, when sampled, the random pairs."""
+    num_s, den_s = shared
+    fixed = baseline is None or isinstance(baseline, float)
+    base = baseline if fixed else _ratio(*baseline)
+    if not len(num_s) or den_s.sum() <= 0 or not base or not np.isfinite(base):
         return None
+    _, cluster = np.unique(hubs, return_inverse=True)
+    by_hub = np.stack([np.bincount(cluster, num_s), np.bincount(cluster, den_s)])
     ratios = np.empty(resamples)
     for start in range(0, resamples, 25):
         n = min(25, resamples - start)
-        mx = x[rng.integers(0, len(x), (n, len(x)))].mean(axis=1)
-        my = y[rng.integers(0, len(y), (n, len(y)))].mean(axis=1)
+        s = _resampled_sums(by_hub, n, rng)
+        r = np.full((2, n), [[base], [1.0]]) if fixed else _resampled_sums(np.stack(baseline), n, rng)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios[start:start + n] = np.where(my > 0, mx / np.where(my > 0, my, 1), np.inf)
+            ratios[start:start + n] = (s[0] / s[1]) / (r[0] / r[1])
+    ratios = np.nan_to_num(ratios, nan=np.inf)   # a resample without denominator mass counts as unbounded
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(ratios, [tail, 100 - tail], method="inverted_cdf")  # no inf - inf interpolation
-    return Interval(float(x.mean() / y.mean()), float(low), float(high))
+    return Interval(float(num_s.sum() / den_s.sum() / base), float(low), float(high))
+
+
+def baseline_oe(inter: np.ndarray, degrees: np.ndarray, n_users: int, sample: HubSample) -> float | None:
+    """O/E of random pairs i ≠ j whose ends are drawn independently with the weights of the items in the
+    shared sample, in closed form: Σ_{i≠j} p_i p_j |U_i ∩ U_j| = Σ_u (Σ_{i∈u} p_i)² − Σ_i p_i² |U_i| and
+    Σ_{i≠j} p_i p_j |U_i||U_j| / N = ((Σ p_i |U_i|)² − Σ p_i² |U_i|²) / N (no sampling noise)."""
+    if not len(sample.pairs) or not len(inter):
+        return None
+    p = np.bincount(sample.pairs.ravel(), np.repeat(sample.weights, 2), minlength=len(degrees))
+    p = p / p.sum()
+    per_user = np.bincount(inter[:, 0], p[inter[:, 1]])
+    observed = float((per_user ** 2).sum() - (p ** 2 * degrees).sum())
+    expected = float(((p * degrees).sum() ** 2 - (p ** 2 * degrees ** 2).sum()) / max(n_users, 1))
+    return observed / expected if observed > 0 and expected > 0 else None
+
+
+def _resampled_sums(values: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Column sums of ``values`` (rows: quantities, columns: units) over ``n`` resamples of its columns."""
+    k = values.shape[1]
+    counts = np.stack([np.bincount(rng.integers(0, k, k), minlength=k) for _ in range(n)]).astype(np.float64)
+    return values @ counts.T
 
 
 def _genre_incidence(genres: list[list[str]] | None, n_items: int) -> _Incidence | None:
@@ -278,14 +330,13 @@ def _genre_incidence(genres: list[list[str]] | None, n_items: int) -> _Incidence
     return _Incidence(rows, cols, n_items)
 
 
-def _jaccard(inc: _Incidence, pairs: np.ndarray, keep_empty: bool = False) -> np.ndarray:
-    """Jaccard of the two rows of each pair; pairs with an empty row are dropped (or score 0 with keep_empty)."""
+def _jaccard(inc: _Incidence, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Jaccard of the two rows of each pair whose rows are both non-empty, and the mask of those pairs."""
     a, b = pairs[:, 0], pairs[:, 1]
-    if not keep_empty:
-        keep = (inc.degree(a) > 0) & (inc.degree(b) > 0)
-        a, b = a[keep], b[keep]
+    keep = (inc.degree(a) > 0) & (inc.degree(b) > 0)
+    a, b = a[keep], b[keep]
     inter = inc.overlap(a, b)
-    return inter / np.maximum(inc.degree(a) + inc.degree(b) - inter, 1)
+    return inter / np.maximum(inc.degree(a) + inc.degree(b) - inter, 1), keep
 
 
 # -- assessing -----------------------------------------------------------------------------------------
@@ -293,35 +344,50 @@ def _jaccard(inc: _Incidence, pairs: np.ndarray, keep_empty: bool = False) -> np
 @dataclass
 class _Context:
     arrays: KgArrays
-    users: _Incidence
+    users: _Incidence                 # item -> its consumers
+    inter: np.ndarray                 # distinct (user, item) interactions
+    n_users: int
     genres: _Incidence | None
     cap: int
     resamples: int
     seed: int
     enumerate_limit: int
 
+    def co_consumers(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Observed |U_i ∩ U_j| and expected |U_i|·|U_j| / N per pair."""
+        a, b = pairs[:, 0], pairs[:, 1]
+        expected = self.users.degree(a).astype(np.float64) * self.users.degree(b) / max(self.n_users, 1)
+        return self.users.overlap(a, b).astype(np.float64), expected
+
 
 def _relation_quality(ctx: _Context, relation: str, name: str, edges: np.ndarray) -> RelationQuality:
     n_items = ctx.arrays.n_items
     rng = np.random.default_rng([ctx.seed, zlib.crc32(relation.encode())])
     ends = np.unique(edges.ravel())
-    shared, total, exact = shared_pairs(edges, n_items, ctx.cap, rng, ctx.enumerate_limit)
-    rand = random_pairs(shared, rng)
-    j_s, j_r = _jaccard(ctx.users, shared, keep_empty=True), _jaccard(ctx.users, rand, keep_empty=True)
-    co_s, co_r = (j_s > 0).astype(np.float64), (j_r > 0).astype(np.float64)
-    lift = bootstrap_ratio(co_s, co_r, rng, ctx.resamples)
-    overlap = bootstrap_ratio(j_s, j_r, rng, ctx.resamples)
-    g_s = g_r = np.zeros(0)
+    total, exact = count_shared_pairs(edges, n_items, rng, ctx.enumerate_limit)
+    sample = hub_pairs(edges, n_items, ctx.cap, rng)
+    w, hubs = sample.weights, sample.hubs
+    rand = random_pairs(sample, ctx.cap, rng)     # for the yes/no rate and genres; O/E has a closed form
+    o_s, e_s = ctx.co_consumers(sample.pairs)
+    base = baseline_oe(ctx.inter, ctx.users.degree(np.arange(n_items)).astype(np.float64), ctx.n_users, sample)
+    lift = bootstrap_ratio((w * o_s, w * e_s), hubs, base, rng, ctx.resamples)
+    co_random = _mean(ctx.users.overlap(rand[:, 0], rand[:, 1]) > 0)
+    g_s, g_r, keep, g_lift = np.zeros(0), np.zeros(0), np.zeros(0, bool), None
     if ctx.genres is not None:
-        g_s, g_r = _jaccard(ctx.genres, shared), _jaccard(ctx.genres, rand)
+        (g_s, keep), (g_r, _) = _jaccard(ctx.genres, sample.pairs), _jaccard(ctx.genres, rand)
+        g_lift = bootstrap_ratio((w[keep] * g_s, w[keep]), hubs[keep], (g_r, np.ones(len(g_r))), rng, ctx.resamples)
     return RelationQuality(
-        relation, name, int((ends < n_items).sum()), int((ends >= n_items).sum()), len(edges),
-        total, exact, len(shared), _mean(co_s), _mean(co_r), lift, overlap,
-        len(g_s), _mean(g_s), _mean(g_r), bootstrap_ratio(g_s, g_r, rng, ctx.resamples))
+        relation, name, int((ends < n_items).sum()), int((ends >= n_items).sum()), len(edges), total, exact,
+        sample.n_hubs, len(sample.pairs), _ratio(w * (o_s > 0), w), co_random, _ratio(w * o_s, w * e_s), base, lift,
+        int(keep.sum()), _ratio(w[keep] * g_s, w[keep]), _mean(g_r), g_lift)
 
 
 def _mean(x: np.ndarray) -> float | None:
     return float(x.mean()) if len(x) else None
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> float | None:
+    return float(num.sum() / den.sum()) if len(den) and den.sum() > 0 else None
 
 
 def assess(arrays: KgArrays, pairs: int = DEFAULT_PAIRS, resamples: int = DEFAULT_RESAMPLES,
@@ -332,16 +398,15 @@ def assess(arrays: KgArrays, pairs: int = DEFAULT_PAIRS, resamples: int = DEFAUL
         raise KgrecError("pairs and resamples must be ≥ 1")
     inter = np.unique(arrays.interactions.astype(np.int64), axis=0) if len(arrays.interactions) \
         else np.zeros((0, 2), np.int64)
-    users = _Incidence(inter[:, 1], inter[:, 0], arrays.n_items)
-    ctx = _Context(arrays, users, _genre_incidence(arrays.genres, arrays.n_items), pairs, resamples, seed,
-                   enumerate_limit)
+    n_users = len(np.unique(inter[:, 0]))
+    ctx = _Context(arrays, _Incidence(inter[:, 1], inter[:, 0], arrays.n_items), inter, n_users,
+                   _genre_incidence(arrays.genres, arrays.n_items), pairs, resamples, seed, enumerate_limit)
     relations = {rel: _unique_edges(e) for rel, e in sorted(arrays.relations.items())}
     per = [_relation_quality(ctx, rel, arrays.relation_names.get(rel, rel), e)
            for rel, e in relations.items()] if per_relation else []
     everything = np.concatenate([e for e in relations.values()]) if relations else np.zeros((0, 2), np.int64)
     overall = _relation_quality(ctx, ALL, "", everything)
-    return KgQualityReport(arrays.dataset, arrays.n_items, len(np.unique(inter[:, 0])), len(inter),
-                           pairs, resamples, seed, overall, per)
+    return KgQualityReport(arrays.dataset, arrays.n_items, n_users, len(inter), pairs, resamples, seed, overall, per)
 
 
 def _unique_edges(edges: np.ndarray) -> np.ndarray:
@@ -434,22 +499,24 @@ def check(graph: Graph, dataset: str | None = None, pairs: int = DEFAULT_PAIRS,
 
 
 def lift_warning(graph: Graph, dataset: str) -> str | None:
-    """A one-line warning when the whole KG's co-consumption lift interval is not above 1 (else None)."""
+    """A one-line warning when the whole KG's (popularity-corrected, hub-weighted) co-consumption lift
+    interval is not above 1 (else None)."""
     overall = check(graph, dataset, per_relation=False).overall
     lift = overall.lift
     if lift is None or overall.signal:
         return None
     where = "includes 1" if lift.contains(1.0) else "is below 1"
-    return (f"the KG of {dataset} shows no co-consumption signal: lift {lift.value:.2f}, 95% interval "
-            f"[{lift.low:.2f}, {lift.high:.2f}] {where}; check the item-entity links (`kgrec kg check`)")
+    return (f"the KG of {dataset} shows no co-consumption signal: popularity-corrected lift {lift.value:.2f}, "
+            f"95% interval [{lift.low:.2f}, {lift.high:.2f}] {where}; check the item-entity links (`kgrec kg check`)")
 
 
 # -- relation selection for training ------------------------------------------------------------------
 
 def select_relations(data: GraphData, choice: str, interaction_idx: np.ndarray | None = None,
                      seed: int = DEFAULT_SEED) -> tuple[GraphData, list[str], KgQualityReport | None]:
-    """Apply ``--kg-relations``: ``all`` (keep every type), ``auto`` (keep types whose lift interval on
-    the given interactions lies above 1) or a comma list of types / original names to keep."""
+    """Apply ``--kg-relations``: ``all`` (keep every type), ``auto`` (keep types whose popularity-corrected
+    co-consumption lift interval on the given interactions lies above 1) or a comma list of types / original
+    names to keep."""
     present = sorted({rel for _, rel, _ in data.kg})
     spec = choice.strip()
     report = None
@@ -486,9 +553,10 @@ def _resolve(part: str, data: GraphData) -> str:
 def _row(q: RelationQuality) -> dict[str, Any]:
     return {"relation": q.relation, "items": q.items_linked, "entities": q.entities, "triples": q.triples,
             "shared pairs": f"{q.shared_pairs:,}" if q.shared_pairs_exact else f"~{q.shared_pairs:,}",
-            "sampled": q.sampled_pairs, "co | shared": _pct(q.co_shared), "co | random": _pct(q.co_random),
-            "lift [95%]": _interval(q.lift), "overlap lift": _interval(q.overlap_lift),
-            "genre J shared/random": _genres(q), "verdict": q.verdict}
+            "hubs": q.hubs, "sampled": q.sampled_pairs,
+            "co ≥1 shared/random": f"{_pct(q.co_shared)}/{_pct(q.co_random)}",
+            "O/E shared/random": f"{_num(q.oe_shared)}/{_num(q.oe_random)}",
+            "lift [95%]": _interval(q.lift), "genre J shared/random": _genres(q), "verdict": q.verdict}
 
 
 def _finite(value: Any) -> Any:
@@ -497,6 +565,10 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite(v) for v in value]
     return None if isinstance(value, float) and not np.isfinite(value) else value
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
 
 
 def _pct(x: float | None) -> str:

@@ -43,17 +43,28 @@ def test_exact_counts_on_a_hand_made_graph(graph) -> None:
     report = kg_quality.check(graph, "hand", resamples=50)
     by = {q.relation: q for q in report.relations}
     assert sorted(by) == ["FILM_DIRECTED_BY", "FILM_GENRE", "FILM_SEQUEL"]
-    counts = {rel: (q.items_linked, q.entities, q.triples, q.shared_pairs) for rel, q in by.items()}
-    assert counts == {"FILM_DIRECTED_BY": (3, 2, 3, 1), "FILM_SEQUEL": (2, 0, 1, 1), "FILM_GENRE": (4, 3, 5, 3)}
+    counts = {rel: (q.items_linked, q.entities, q.triples, q.shared_pairs, q.hubs, q.sampled_pairs)
+              for rel, q in by.items()}
+    assert counts == {"FILM_DIRECTED_BY": (3, 2, 3, 1, 1, 1), "FILM_SEQUEL": (2, 0, 1, 1, 1, 1),
+                      "FILM_GENRE": (4, 3, 5, 3, 1, 3)}
     overall = report.overall
+    # (all): hubs p1 {a,b}, g1 {a,b,c} and the direct edge a-b; g2 joins e with the entity p1 only
     assert (overall.items_linked, overall.entities, overall.triples, overall.shared_pairs) == (4, 4, 9, 3)
-    assert overall.shared_pairs_exact and overall.sampled_pairs == 3
+    assert overall.shared_pairs_exact and (overall.hubs, overall.sampled_pairs) == (3, 5)
     assert (report.items, report.users, report.events) == (5, 4, 7)
-    # genre: (a,b) and (a,c) are co-consumed (u1, u2), (b,c) is not; genres J(a,b) = 1/2, J(a,c) = J(b,c) = 0
+    # 4 users; consumers a {u1,u2}, b {u1}, c {u2}: observed / expected co-consumers (|Ui||Uj|/4)
+    # ab 1 / 0.5, ac 1 / 0.5, bc 0 / 0.25; genres J(a,b) = 1/2, J(a,c) = J(b,c) = 0
     genre = by["FILM_GENRE"]
-    assert genre.co_shared == pytest.approx(2 / 3)
+    assert genre.oe_shared == pytest.approx(2 / 1.25) and genre.co_shared == pytest.approx(2 / 3)
     assert genre.genre_pairs == 3 and genre.genre_shared == pytest.approx(1 / 6)
-    assert by["FILM_DIRECTED_BY"].co_shared == 1.0 and by["FILM_DIRECTED_BY"].genre_shared == pytest.approx(0.5)
+    directed = by["FILM_DIRECTED_BY"]
+    assert directed.oe_shared == pytest.approx(2.0) and directed.genre_shared == pytest.approx(0.5)
+    # random pairs come from the shared pairs' endpoints: only a-b here, so the lift is exactly 1
+    assert directed.oe_random == pytest.approx(2.0) and directed.lift == kg_quality.Interval(1.0, 1.0, 1.0)
+    # each hub weighs 1 in (all): p1 (ab), g1 (ab, ac, bc at 1/3 each), direct ab
+    assert overall.oe_shared == pytest.approx((1 + 2 / 3 + 1) / (0.5 + 1.25 / 3 + 0.5))
+    assert overall.co_shared == pytest.approx((1 + 2 / 3 + 1) / 3)
+    assert overall.genre_shared == pytest.approx((0.5 + 0.5 / 3 + 0.5) / 3)
     assert by["FILM_SEQUEL"].name == "film.sequel"
 
 
@@ -63,19 +74,30 @@ def test_cli_json_report_names_the_same_counts(graph) -> None:
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert payload["dataset"] == "hand" and payload["resamples"] == 20
-    assert [(r["relation"], r["triples"]) for r in payload["relations"]] == \
-        [("FILM_DIRECTED_BY", 3), ("FILM_GENRE", 5), ("FILM_SEQUEL", 1)]
-    assert payload["overall"]["relation"] == kg_quality.ALL and payload["overall"]["items_linked"] == 4
+    assert [(r["relation"], r["triples"], r["hubs"]) for r in payload["relations"]] == \
+        [("FILM_DIRECTED_BY", 3, 1), ("FILM_GENRE", 5, 1), ("FILM_SEQUEL", 1, 1)]
+    overall = payload["overall"]
+    assert overall["relation"] == kg_quality.ALL and overall["items_linked"] == 4
+    assert overall["oe_shared"] == pytest.approx((1 + 2 / 3 + 1) / (0.5 + 1.25 / 3 + 0.5))
+    assert payload["relations"][0]["lift"] == {"value": 1.0, "low": 1.0, "high": 1.0}
+    assert payload["relations"][0]["verdict"] == "no signal"
     table = run_cli("kg", "check", "--dataset", "nosuch", env=suite_env())
     assert table.returncode == 1 and "dataset 'nosuch' is not loaded" in table.stderr
 
 
 # -- planted vs shuffled --------------------------------------------------------------------------------
 
-def consumption(n_users: int = 300, n_clusters: int = 40, seed: int = 7) -> tuple[list[tuple[int, int]], np.ndarray]:
-    """Users each like 2 clusters of CLUSTER items (3 items from each) plus 2 random items.
+N_USERS, N_CLUSTERS, NOISE = 1000, 200, 15
+SHUFFLE_SEED = 11   # its lift is 0.998, mid-interval (over 200 shuffles: mean 1.001, sd 0.033, 97% contain 1)
 
-    Returns the (user, item) events and each item's planted cluster."""
+
+def consumption(n_users: int = N_USERS, n_clusters: int = N_CLUSTERS, noise: int = NOISE,
+                seed: int = 7) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Users each like 2 clusters of CLUSTER items (3 items from each) plus ``noise`` random items.
+
+    Returns the (user, item) events and each item's planted cluster. The noise keeps the planted signal
+    moderate (lift ≈ 8): with strong clusters the few same-cluster pairs that a shuffled KG gets by chance
+    dominate its O/E and make the shuffled interval erratic."""
     rng = np.random.default_rng(seed)
     n_items = n_clusters * CLUSTER
     events = set()
@@ -83,12 +105,12 @@ def consumption(n_users: int = 300, n_clusters: int = 40, seed: int = 7) -> tupl
         for c in rng.choice(n_clusters, 2, replace=False):
             for i in rng.choice(CLUSTER, 3, replace=False):
                 events.add((u, int(c * CLUSTER + i)))
-        for i in rng.choice(n_items, 2, replace=False):
+        for i in rng.choice(n_items, noise, replace=False):
             events.add((u, int(i)))
     return sorted(events), np.arange(n_items) // CLUSTER
 
 
-def shuffled(clusters: np.ndarray, seed: int = 11) -> np.ndarray:
+def shuffled(clusters: np.ndarray, seed: int = SHUFFLE_SEED) -> np.ndarray:
     return np.random.default_rng(seed).permutation(clusters)
 
 
@@ -112,22 +134,74 @@ def test_planted_kg_has_lift_above_one_and_shuffled_kg_contains_one(graph, tmp_p
         folder = write_recbole(tmp_path, name, events, assignment)
         done = run_cli("load", "recbole", str(folder), env=env)
         assert done.returncode == 0, done.stderr
-        warned = "shows no co-consumption signal" in done.stdout
+        warned = "shows no co-consumption signal: popularity-corrected lift" in done.stdout
         assert warned == (name == "shuffled"), done.stdout
     planted = kg_quality.check(graph, "planted")
     flat = kg_quality.check(graph, "shuffled")
+    n_items = N_CLUSTERS * CLUSTER
     for report in (planted, flat):
         assert [q.relation for q in report.relations] == ["CLUSTER_MEMBER"]
         q = report.relations[0]
-        assert (q.items_linked, q.entities, q.triples) == (200, 40, 200)
-        assert q.shared_pairs == 40 * 10 and q.sampled_pairs == 400 and q.shared_pairs_exact
+        assert (q.items_linked, q.entities, q.triples) == (n_items, N_CLUSTERS, n_items)
+        assert q.shared_pairs == q.sampled_pairs == N_CLUSTERS * 10 and q.shared_pairs_exact
+        assert q.hubs == N_CLUSTERS
     lift, null = planted.overall.lift, flat.overall.lift
     assert lift is not None and null is not None
-    assert lift.low > 1.0 and planted.overall.signal, lift
-    assert planted.overall.overlap_lift.low > 1.0   # the graded variant (heavy-tailed: no claim on the null)
+    assert lift.low > 5.0 and planted.overall.signal, lift
     assert null.contains(1.0) and not flat.overall.signal, null
+    assert abs(null.value - 1.0) < 0.01 and null.high - null.low < 0.2, null   # ≈ 1, mid-interval
+    # informational yes/no rate (some common user): planted pairs nearly always, shuffled ones like random pairs
+    assert planted.overall.co_shared > 0.95 and abs(flat.overall.co_shared - flat.overall.co_random) < 0.05
     # seeded: the same call gives the same interval
     assert kg_quality.check(graph, "planted").overall.lift == lift
+
+
+def cluster_arrays(assignment: np.ndarray, events: list[tuple[int, int]] | None = None,
+                   extra: dict[str, np.ndarray] | None = None) -> kg_quality.KgArrays:
+    """KgArrays of the consumption fixture with item i -[MEMBER]-> entity of its cluster in ``assignment``."""
+    events = consumption()[0] if events is None else events
+    n_items = len(assignment)
+    relations = {"MEMBER": np.stack([np.arange(n_items), assignment + n_items], 1), **(extra or {})}
+    return kg_quality.KgArrays("fixture", n_items, np.array(events, np.int64), relations)
+
+
+def test_shuffled_intervals_contain_one_about_95_percent_of_the_time() -> None:
+    """Calibration over 40 shuffles (not one lucky seed); a planted KG is far above 1 every time."""
+    events, clusters = consumption()
+    lifts = [kg_quality.assess(cluster_arrays(shuffled(clusters, seed), events), per_relation=False,
+                               resamples=100, seed=seed).overall.lift for seed in range(40)]
+    covered = sum(iv.contains(1.0) for iv in lifts)
+    assert covered >= 36, [f"{iv.value:.3f} [{iv.low:.3f}, {iv.high:.3f}]" for iv in lifts]
+    assert abs(np.mean([iv.value for iv in lifts]) - 1.0) < 0.02
+    planted = [kg_quality.assess(cluster_arrays(clusters, events), per_relation=False, resamples=100,
+                                 seed=seed).overall.lift for seed in range(3)]
+    assert min(iv.low for iv in planted) > 5.0
+
+
+def test_whole_kg_lift_is_not_drowned_by_hub_entities() -> None:
+    """Two 'country' hubs of 500 items each give 249,500 shared pairs against 2,000 planted ones; weighing
+    hubs (not pairs) equally keeps the planted signal in the whole-KG row."""
+    events, clusters = consumption()
+    n_items = len(clusters)
+    country = np.random.default_rng(5).permutation(np.arange(n_items) % 2)
+    extra = {"COUNTRY": np.stack([np.arange(n_items), country + n_items + N_CLUSTERS], 1)}
+    report = kg_quality.assess(cluster_arrays(clusters, events, extra), resamples=100)
+    by = {q.relation: q for q in report.relations}
+    assert by["COUNTRY"].shared_pairs == 2 * 500 * 499 // 2 and by["COUNTRY"].hubs == 2
+    assert abs(by["COUNTRY"].lift.value - 1.0) < 0.03, by["COUNTRY"].lift    # random halves: no signal
+    overall = report.overall
+    assert overall.shared_pairs == 249_500 + 2_000 - _overlap_pairs(clusters, country) and overall.shared_pairs_exact
+    assert overall.hubs == N_CLUSTERS + 2 and overall.sampled_pairs == kg_quality.DEFAULT_PAIRS
+    assert overall.lift.low > 5.0, overall.lift
+    # uniform over distinct pairs, the planted pairs would be < 1% of the sample and the lift 1.03
+    assert 2_000 / overall.shared_pairs < 0.01
+
+
+def _overlap_pairs(clusters: np.ndarray, country: np.ndarray) -> int:
+    """Planted pairs that also share a country (counted once in the union)."""
+    n = len(clusters)
+    i, j = np.triu_indices(n, 1)
+    return int(((clusters[i] == clusters[j]) & (country[i] == country[j])).sum())
 
 
 def planted_graph_data() -> GraphData:
@@ -152,34 +226,73 @@ def test_auto_keeps_only_the_relation_with_signal() -> None:
     assert kept == ["PLANTED"] and report is not None
     assert {rel for _, rel, _ in filtered.kg} == {"PLANTED"} and filtered.relation_names == {"PLANTED": "planted"}
     by = {q.relation: q for q in report.relations}
-    assert by["PLANTED"].lift.low > 1.0 and by["SHUFFLED"].lift.contains(1.0)
+    assert by["PLANTED"].lift.low > 5.0 and by["SHUFFLED"].lift.contains(1.0)
+    assert abs(by["SHUFFLED"].lift.value - 1.0) < 0.01
+    # auto on a subset of interactions (as training does with its split) still separates them
+    half = np.arange(0, len(data.interactions), 2)
+    assert kg_quality.select_relations(data, "auto", half)[1] == ["PLANTED"]
     assert kg_quality.select_relations(data, "all")[1] == ["PLANTED", "SHUFFLED"]
     assert kg_quality.select_relations(data, "shuffled")[1] == ["SHUFFLED"]
     with pytest.raises(KgrecError, match="unknown relation 'GENRE'"):
         kg_quality.select_relations(data, "PLANTED,GENRE")
 
 
-def test_rejection_sampling_is_uniform_over_distinct_pairs() -> None:
-    """Big hubs switch from enumerating pairs to rejection sampling: same pairs, estimated count."""
-    rng = np.random.default_rng(3)
+# -- sampling --------------------------------------------------------------------------------------------
+
+def random_edges(seed: int = 3, n_items: int = 80, n_hubs: int = 12) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    to_hubs = np.stack([rng.integers(0, n_items, 400), rng.integers(n_items, n_items + n_hubs, 400)], 1)
+    direct = np.stack([rng.integers(0, n_items, 30), rng.integers(0, n_items, 30)], 1)
+    return np.concatenate([to_hubs, direct])
+
+
+def brute_force_pairs(edges: np.ndarray, n_items: int) -> tuple[set[tuple[int, int]], dict[int, set]]:
+    """Distinct shared pairs and each hub's item set, by plain Python."""
+    members: dict[int, set] = {}
+    pairs = set()
+    for h, t in edges.tolist():
+        if h == t:
+            continue
+        if h < n_items and t < n_items:
+            pairs.add((min(h, t), max(h, t)))
+        for item, hub in ((h, t), (t, h)):
+            if item < n_items:
+                members.setdefault(hub, set()).add(item)
+    for items in members.values():
+        pairs |= {(a, b) for a in items for b in items if a < b}
+    return pairs, {h: s for h, s in members.items() if len(s) >= 2}
+
+
+def test_shared_pair_count_exact_and_estimated() -> None:
     n_items = 80
-    edges = np.concatenate([np.stack([rng.integers(0, n_items, 400), rng.integers(n_items, n_items + 12, 400)], 1),
-                            np.stack([rng.integers(0, n_items, 30), rng.integers(0, n_items, 30)], 1)])
-    exact, total, is_exact = kg_quality.shared_pairs(edges, n_items, 10**6, rng)
-    assert is_exact and len(exact) == total
-    universe = set(map(tuple, exact.tolist()))
-    seen: dict[tuple[int, int], int] = {}
-    for k in range(200):
-        sample, estimate, is_exact = kg_quality.shared_pairs(edges, n_items, 40, np.random.default_rng(k),
-                                                             enumerate_limit=10)
-        assert not is_exact and len(sample) == 40 and len(set(map(tuple, sample.tolist()))) == 40
-        assert abs(estimate - total) < 0.25 * total
-        for pair in map(tuple, sample.tolist()):
-            seen[pair] = seen.get(pair, 0) + 1
-    assert set(seen) <= universe
-    counts = np.array([seen.get(p, 0) for p in universe])
-    # uniform: every pair expected 200*40/total times; a multiplicity bias would show as a much wider spread
-    assert counts.std() < 1.5 * np.sqrt(counts.mean())
+    edges = random_edges()
+    pairs, _ = brute_force_pairs(edges, n_items)
+    assert kg_quality.count_shared_pairs(edges, n_items, np.random.default_rng(0)) == (len(pairs), True)
+    estimates = [kg_quality.count_shared_pairs(edges, n_items, np.random.default_rng(k), enumerate_limit=10)
+                 for k in range(20)]
+    assert not any(exact for _, exact in estimates)
+    assert abs(np.mean([n for n, _ in estimates]) - len(pairs)) < 0.03 * len(pairs)
+
+
+def test_hub_pairs_enumerate_with_equal_hub_weights_or_draw_hubs_uniformly() -> None:
+    n_items = 80
+    edges = random_edges()
+    pairs, members = brute_force_pairs(edges, n_items)
+    direct = {(min(h, t), max(h, t)) for h, t in edges.tolist() if h < n_items and t < n_items and h != t}
+    n_hubs = len(members) + len(direct)
+    sample = kg_quality.hub_pairs(edges, n_items, 10**6, np.random.default_rng(0))
+    assert sample.enumerated and sample.n_hubs == n_hubs
+    assert len(sample.pairs) == sum(len(s) * (len(s) - 1) // 2 for s in members.values()) + len(direct)
+    assert set(map(tuple, np.sort(sample.pairs, axis=1).tolist())) == pairs
+    per_hub = np.bincount(sample.hubs, sample.weights)
+    assert len(per_hub) == n_hubs and np.allclose(per_hub, 1.0)
+    draws = [kg_quality.hub_pairs(edges, n_items, 2_000, np.random.default_rng(k)) for k in range(25)]
+    assert not any(d.enumerated for d in draws) and all(len(d.pairs) == 2_000 for d in draws)
+    assert all(np.all(d.weights == 1.0) and d.n_hubs == n_hubs for d in draws)
+    assert set(map(tuple, np.sort(np.concatenate([d.pairs for d in draws]), axis=1).tolist())) <= pairs
+    counts = np.bincount(np.concatenate([d.hubs for d in draws]), minlength=n_hubs)
+    expected = 50_000 / n_hubs    # uniform over hubs, whatever their size (sd ≈ 3% of expected)
+    assert counts.min() > 0.85 * expected and counts.max() < 1.15 * expected
 
 
 # -- training --------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ app.add_typer(kg_app, name="kg")
 def kg_check(ctx: typer.Context,
              dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset name (default: the only one)."),
              pairs: int = typer.Option(kg_quality.DEFAULT_PAIRS, "--pairs", min=1,
-                                       help="Shared item pairs sampled per relation (as many random pairs)."),
+                                       help="Shared item pairs per relation: all when there are at most this "
+                                            "many, else this many draws (hub, then pair); as many random pairs."),
              resamples: int = typer.Option(kg_quality.DEFAULT_RESAMPLES, "--resamples", min=1,
                                            help="Bootstrap resamples for the 95% intervals."),
              seed: int = typer.Option(kg_quality.DEFAULT_SEED, "--seed", help="Sampling and bootstrap seed."),
@@ -35,5 +36,6 @@ def kg_check(ctx: typer.Context,
         print(json.dumps(report.to_dict(), indent=2))
     else:
         print_table(report.rows(), title=report.title())
-        console.print("lift = P(a user consumed both | items share a KG node) / P(… | random items); "
-                      "verdict 'signal' = whole 95% interval above 1.")
+        console.print("O/E = co-consumers observed / expected from the items' popularity (Σ|Ui∩Uj| / Σ|Ui||Uj|/N); "
+                      "lift = O/E of item pairs sharing a KG node (each hub weighs the same) / O/E of random pairs "
+                      "of the same items; verdict 'signal' = whole 95% interval above 1 (docs/KG_QUALITY.md).")
