@@ -27,7 +27,7 @@ from tests.serve_fixtures import load_world, make_run, make_world
 
 pytestmark = pytest.mark.slow
 
-SYNTH = {"users": 2000, "items": 600, "events": 120_000, "seed": 7}
+SYNTH = {"users": 1500, "items": 500, "events": 60_000, "seed": 7}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_server_stopped_mid_load_then_rerun_is_exact(fault_env: dict[str, str]) 
     args = ["load", "synthetic", "--dataset", "faulty", "--batch-size", "2000",
             *[f"--{k}={v}" for k, v in SYNTH.items()]]
     stopped: list[float] = []
-    killer = threading.Thread(target=stop_when, args=(settings, "faulty", 10_000, stopped))
+    killer = threading.Thread(target=stop_when, args=(settings, "faulty", 5_000, stopped))
     killer.start()
     broken = run_cli(*args, env=fault_env, timeout=400)
     killer.join()
@@ -95,7 +95,7 @@ def test_server_stopped_mid_load_then_rerun_is_exact(fault_env: dict[str, str]) 
 
     server.start(settings)
     partial = counts(settings, "faulty")
-    assert partial["status"] == "loading" and 10_000 <= partial["events"] < SYNTH["events"]
+    assert partial["status"] == "loading" and 5_000 <= partial["events"] < SYNTH["events"]
     assert partial["others"] == 0                       # no node outside the dataset's namespace
     stats = run_cli("graph", "stats", "--dataset", "faulty", env=fault_env)
     assert stats.returncode == 1 and stats.stderr.startswith(
