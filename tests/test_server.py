@@ -169,7 +169,8 @@ def test_install_keeps_the_password_out_of_the_process_list() -> None:
 
     def watch() -> None:
         while not done.is_set():
-            seen.extend(subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout.splitlines())
+            ps = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True)
+            seen.extend(ps.stdout.splitlines())
             time.sleep(0.02)
 
     watcher = threading.Thread(target=watch)
