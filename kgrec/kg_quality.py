@@ -297,7 +297,8 @@ def bootstrap_ratio(shared: tuple[np.ndarray, np.ndarray], hubs: np.ndarray,
     ratios = np.nan_to_num(ratios, nan=np.inf)   # a resample without denominator mass counts as unbounded
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(ratios, [tail, 100 - tail], method="inverted_cdf")  # no inf - inf interpolation
-    return Interval(float(num_s.sum() / den_s.sum() / base), float(low), float(high))
+    point = num_s.sum() / den_s.sum() / base
+    return Interval(*(float(np.round(x, 12)) for x in (point, low, high)))  # exact 1 stays 1 (no 0.99…9 verdict)
 
 
 def baseline_oe(inter: np.ndarray, degrees: np.ndarray, n_users: int, sample: HubSample) -> float | None:
