@@ -110,6 +110,10 @@ def test_conflicting_values_for_a_recorded_event_are_refused(graph: Graph, world
     assert str(info.value).startswith(f"{path}:3: this event is already recorded with item 'tiny:{iid}', rating 4.0")
     assert "append-only" in str(info.value)
     assert fingerprint(graph) == before
+    unrated = write(tmp_path, "u.csv", f"user,item,kind,timestamp\n{uid},{iid},rating,{TS}\n")  # rating missing
+    with pytest.raises(InputError, match=r"u.csv:2: this event is already recorded"):
+        events.ingest_events(graph, unrated, "tiny", writeback.get_model(graph))
+    assert fingerprint(graph) == before
 
 
 def test_event_ids_identify_events(graph: Graph, world, tmp_path) -> None:

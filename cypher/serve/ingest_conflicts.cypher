@@ -7,7 +7,7 @@ WHERE CASE WHEN row.event_id IS NULL
                 AND (old.ts = row.ts OR (old.ts IS NULL AND row.ts IS NULL))
            ELSE old.event_id = row.event_id END
   AND (i.key <> row.item_key
-       OR NOT (old.rating = row.rating OR (old.rating IS NULL AND row.rating IS NULL))
+       OR NOT coalesce(old.rating = row.rating, old.rating IS NULL AND row.rating IS NULL)
        OR (row.weight IS NOT NULL AND NOT coalesce(old.weight = row.weight, false)))
 RETURN row.line AS line, i.key AS item, old.rating AS rating, old.weight AS weight
 ORDER BY line
