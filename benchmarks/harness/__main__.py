@@ -17,8 +17,11 @@ from harness.report import Row, SectionResult
 from kgrec.settings import PROJECT_ROOT
 
 BENCH = PROJECT_ROOT / "benchmarks"
-SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "load", "export", "latency", "writeback", "growth", "fidelity")
-ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm")}
+SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "load", "export", "latency",
+            "writeback", "growth", "fidelity")
+ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm")}
+KG_WORTH_MODELS = ("lightgcn", "kgat", "kgat-nokg", "kgat-notext", "kglightgcn", "kglightgcn-nokg",
+                   "kglightgcn-notext")
 SCALES = (0.1, 1.0, 10.0)
 GROWTH_LOAD = "Growth — load: kgrec load vs neo4j-admin import at 0.1× / 1× / 10×"
 GROWTH_EXPORT = "Growth — export: kgrec streaming export vs raw driver at 0.1× / 1× / 10×"
@@ -41,6 +44,16 @@ def plan(dataset: str, quick: bool, threads: int, cap: int | None = None, resume
     if cap:
         kg, rb = ({k: min(v, cap) for k, v in caps.items()} for caps in (kg, rb))
     return accuracy.Plan(list(kg), kg, list(rb), rb, threads, resume)
+
+
+def kg_worth_plan(args: argparse.Namespace) -> accuracy.Plan:
+    """kgrec's KG/text models, their ablations and LightGCN (``--kgrec-models`` to choose), RecBole's KG
+    models as named by ``--recbole-models`` (none by default)."""
+    cap = args.epochs_cap or (5 if args.quick else 300)
+    models = [m.strip() for m in args.kgrec_models.split(",") if m.strip()] if args.kgrec_models else \
+        list(KG_WORTH_MODELS)
+    rb = [m.strip() for m in args.recbole_models.split(",") if m.strip()]
+    return accuracy.Plan(models, dict.fromkeys(models, cap), rb, dict.fromkeys(rb, cap), args.threads, args.resume)
 
 
 def synthetic_size(scale: float, quick: bool) -> tuple[int, int, int]:
@@ -105,6 +118,14 @@ class Harness:
                                 "in that batch (RUCAIBox/RecBole#2198, #1844), so its popularity is undercounted; "
                                 "kgrec's pop counts every training interaction")
 
+    def kg_worth(self, dataset: str, result: SectionResult) -> None:
+        p = kg_worth_plan(self.args)
+        rows, notes = accuracy.run_kg_worth(dataset, p, self.work / f"kgworth-{dataset}", self.settings)
+        result.rows += rows
+        result.notes += notes + [f"epoch cap {p.kgrec_epochs.get('lightgcn', '—')} for every model, early stopping "
+                                 f"after 10 epochs without a better validation NDCG@10; {p.threads} torch thread(s); "
+                                 "the best KG/text model is chosen on validation NDCG@10"]
+
     def load(self, result: SectionResult) -> None:
         from harness.atomic_graph import read_atomic
 
@@ -162,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {SECTIONS} ('accuracy' = both accuracy sections)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads per training")
     parser.add_argument("--epochs-cap", type=int, help="lower every model's epoch cap to this, kgrec and RecBole alike")
+    parser.add_argument("--kgrec-models", default="", help="kgworth: comma list of kgrec models/variants "
+                        f"(default {','.join(KG_WORTH_MODELS)}; a -nokg/-notext suffix is the ablation)")
+    parser.add_argument("--recbole-models", default="", help="kgworth: RecBole KG models to run beside (e.g. KGAT)")
     parser.add_argument("--resume", action="store_true",
                         help="accuracy: reuse models already trained in benchmarks/.work with the same epoch cap")
     args = parser.parse_args(argv)
@@ -174,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     actions: dict[str, Callable[[SectionResult], None]] = {
         "accuracy-ml100k": lambda r: harness.accuracy("ml-100k", r),
         "accuracy-lastfm": lambda r: harness.accuracy("lastfm", r),
+        "kgworth-ml100k": lambda r: harness.kg_worth("ml-100k", r),
+        "kgworth-lastfm": lambda r: harness.kg_worth("lastfm", r),
         "load": harness.load, "growth": harness.growth,
         "export": lambda r: harness.external("export_vs_driver", r),
         "latency": lambda r: harness.external("latency", r),
