@@ -89,7 +89,8 @@ def _ratio_cell(row: Row) -> str:
     if ratio is None:
         return "—"
     better = ratio >= 1 if row.higher_is_better else ratio <= 1
-    return f"{ratio:.2f}×" + ("" if better else " ▾")
+    digits = 3 if 0.9 <= ratio <= 1.1 else 2      # near parity (e.g. a 1.03× goal) a third digit matters
+    return f"{ratio:.{digits}f}×" + ("" if better else " ▾")
 
 
 def render(title: str, sections: list[SectionResult], intro: str = "") -> str:
