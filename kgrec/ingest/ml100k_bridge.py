@@ -115,17 +115,15 @@ def match_titles(items: Iterable[Movie], movies: Iterable[Movie]) -> list[Match]
 
 
 def _match_one(item: Movie, by_title: dict, by_alias: dict) -> tuple[str, str] | None:
-    title = normalise(item.title)
-    names = aliases(item.title)
-    years = [item.year]
+    title, names = normalise(item.title), aliases(item.title)
     near = [] if item.year is None else [item.year - 1, item.year + 1]
     tiers = (
-        ("exact", [by_title.get((title, y), set()) for y in years]),
-        ("alias", [by_alias.get((n, y), set()) for n in names for y in years]),
+        ("exact", [by_title.get((title, item.year), set())]),
+        ("alias", [by_alias.get((n, item.year), set()) for n in names]),
         ("year±1", [by_title.get((title, y), set()) | by_alias.get((n, y), set()) for n in names for y in near]),
     )
     for tier, candidate_sets in tiers:
-        candidates = set().union(*candidate_sets) if candidate_sets else set()
+        candidates = set().union(*candidate_sets)
         if len(candidates) == 1:
             return next(iter(candidates)), tier
         if len(candidates) > 1:
