@@ -40,27 +40,39 @@ def prune_stale_kg(graph: Graph, plan: LoadPlan, relation_types: set[str], batch
 
     ``relation_types`` whitelists the types that may be spliced (the plan's and those recorded for
     the dataset by earlier loads)."""
-    report = PruneReport()
     if not plan.triples:
-        return report
-    wanted = {(rel, row["h"], row["t"]) for (_, rel, _), rows in plan.triples.items() for row in rows}
+        return PruneReport()
     allowed = set(relation_types) | set(plan.relation_types)
+    return PruneReport(triples=_prune_triples(graph, plan, allowed, batch_size),
+                       entities=_prune_entities(graph, plan, batch_size),
+                       unlinked=_unlink_items(graph, plan, batch_size))
+
+
+def _prune_triples(graph: Graph, plan: LoadPlan, allowed: set[str], batch_size: int) -> int:
+    wanted = {(rel, row["h"], row["t"]) for (_, rel, _), rows in plan.triples.items() for row in rows}
     stale: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
     for head, rel, tail, h, t in _existing_triples(graph, plan.name):
         if rel in allowed and (rel, h, t) not in wanted:
             stale[(head, rel, tail)].append({"h": h, "t": t})
+    deleted = 0
     for (head, rel, tail), rows in sorted(stale.items()):
         text = splice("load/delete_triples", head=(head, NODE_LABELS), rel=(rel, allowed), tail=(tail, NODE_LABELS))
         for batch in graph.write_batches(text, rows, batch_size, dataset=plan.name):
-            report.triples += batch.counters.relationships_deleted
-    entity_keys = {row["key"] for row in plan.nodes["Entity"]}
-    gone = [{"key": k} for k in _pages(graph, "load/entity_keys_page", plan.name, "keys") if k not in entity_keys]
-    for batch in graph.write_batches(statement("load/delete_entities"), gone, batch_size):
-        report.entities += batch.counters.nodes_deleted
+            deleted += batch.counters.relationships_deleted
+    return deleted
+
+
+def _prune_entities(graph: Graph, plan: LoadPlan, batch_size: int) -> int:
+    keep = {row["key"] for row in plan.nodes["Entity"]}
+    gone = [{"key": k} for k in _pages(graph, "load/entity_keys_page", plan.name, "keys") if k not in keep]
+    return sum(batch.counters.nodes_deleted
+               for batch in graph.write_batches(statement("load/delete_entities"), gone, batch_size))
+
+
+def _unlink_items(graph: Graph, plan: LoadPlan, batch_size: int) -> int:
     unlinked = [{"key": row["key"]} for row in plan.nodes["Item"] if "entity" not in row["props"]]
-    for batch in graph.write_batches(statement("load/unlink_items"), unlinked, batch_size):
-        report.unlinked += batch.records[0]["unlinked"]
-    return report
+    return sum(batch.records[0]["unlinked"]
+               for batch in graph.write_batches(statement("load/unlink_items"), unlinked, batch_size))
 
 
 def _existing_triples(graph: Graph, dataset: str) -> Iterator[tuple[str, str, str, str, str]]:
