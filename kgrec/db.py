@@ -227,6 +227,19 @@ class Graph:
         with self.session() as sess:
             return sess.execute_read(lambda tx: [r.data() for r in tx.run(text, params)])
 
+    def pages(self, text: str, prefix: str, limit: int, /, **params: Any) -> Iterator[dict[str, Any]]:
+        """Keyset pagination over key-ordered nodes: ``text`` takes ``$prefix``/``$after``/``$limit`` and each
+        page returns ``n`` and ``last`` (or ``keys``); one read transaction per page, until an empty page."""
+        after = ""
+        with self.session() as sess:
+            while True:
+                page = sess.execute_read(lambda tx, a=after: tx.run(text, prefix=prefix, after=a, limit=limit,
+                                                                     **params).single().data())
+                if not page.get("n", len(page.get("keys", []))):
+                    return
+                yield page
+                after = page.get("last") or page["keys"][-1]
+
     def write_batches(self, text: str, rows: Iterable[dict[str, Any]], batch_size: int = 5000, /,
                       **params: Any) -> Iterator[Batch]:
         """UNWIND ``rows`` through ``text`` (as ``$rows``), one write transaction per batch.

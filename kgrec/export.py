@@ -9,9 +9,6 @@ write-back can go from index to ``key``. Edge endpoints are mapped with a vector
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import numpy as np
 
 from kgrec.cypher import splice, statement
@@ -60,23 +57,10 @@ class KeyIndex:
         return self.order[pos].astype(np.int64)
 
 
-def _pages(graph: Graph, text: str, prefix: str, limit: int, **params: Any) -> Iterator[dict[str, Any]]:
-    """Keyset pagination: each page returns ``last`` (the last key seen) and ``n``."""
-    after = ""
-    with graph.session() as sess:
-        while True:
-            page = sess.execute_read(lambda tx, a=after: tx.run(text, prefix=prefix, after=a, limit=limit,
-                                                                 **params).single().data())
-            if not page.get("n", len(page.get("keys", []))):
-                return
-            yield page
-            after = page.get("last") or page["keys"][-1]
-
-
 def _nodes(graph: Graph, label: str, prefix: str, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     text = splice("export/nodes", label=(label, set(LABELS)))
     key_parts, text_parts = [], []
-    for page in _pages(graph, text, prefix, batch_size):
+    for page in graph.pages(text, prefix, batch_size):
         key_parts.append(np.asarray(page["keys"], dtype=object))
         text_parts.append(np.asarray(page["texts"], dtype=object))
     keys = np.concatenate(key_parts).astype(str) if key_parts else np.zeros(0, dtype=str)
@@ -88,7 +72,7 @@ def _nodes(graph: Graph, label: str, prefix: str, batch_size: int) -> tuple[np.n
 def _events(graph: Graph, prefix: str, users_per_batch: int, index: dict[str, KeyIndex]
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     cols: dict[str, list[np.ndarray]] = {"u": [], "i": [], "w": [], "t": [], "s": []}
-    for page in _pages(graph, statement("export/events"), prefix, users_per_batch):
+    for page in graph.pages(statement("export/events"), prefix, users_per_batch):
         cols["u"].append(index["User"](page["user_keys"]))
         cols["i"].append(index["Item"](page["item_keys"]))
         cols["w"].append(np.asarray(page["weights"], dtype=np.float32))
@@ -110,7 +94,7 @@ def _split_codes(splits: np.ndarray) -> np.ndarray:
 
 def _friends(graph: Graph, prefix: str, users_per_batch: int, index: dict[str, KeyIndex]) -> np.ndarray:
     parts = [np.stack([index["User"](p["user_keys"]), index["User"](p["friend_keys"])], axis=1)
-             for p in _pages(graph, statement("export/friends"), prefix, users_per_batch) if p["user_keys"]]
+             for p in graph.pages(statement("export/friends"), prefix, users_per_batch) if p["user_keys"]]
     return _sorted_pairs(np.concatenate(parts) if parts else np.zeros((0, 2), np.int64))
 
 
@@ -121,7 +105,7 @@ def _triples(graph: Graph, dataset: str, prefix: str, batch_size: int, index: di
         for tail in KG_LABELS:
             text = splice("export/triples", head=(head, set(KG_LABELS)), tail=(tail, set(KG_LABELS)))
             heads, tails, types = [], [], []
-            for page in _pages(graph, text, prefix, batch_size, dataset=dataset):
+            for page in graph.pages(text, prefix, batch_size, dataset=dataset):
                 if page["head_keys"]:
                     heads.append(index[head](page["head_keys"]))
                     tails.append(index[tail](page["tail_keys"]))

@@ -439,7 +439,7 @@ def read_kg_arrays(graph: Graph, dataset: str, batch_size: int = 20_000) -> KgAr
     prefix = f"{dataset}:"
     per_page = max(1, batch_size * max(record.get("count_items") or 1, 1) // max(record.get("count_events") or 1, 1))
     keys, genres, events_item, user_keys = [], [], [], []
-    for page in _pages(graph, statement("kg/items"), prefix, min(per_page, batch_size)):
+    for page in graph.pages(statement("kg/items"), prefix, min(per_page, batch_size)):
         events_item.append(np.asarray(page["event_items"], np.int64) + len(keys))
         user_keys.extend(page["event_users"])
         keys.extend(page["keys"])
@@ -468,25 +468,12 @@ def _read_triples(graph: Graph, dataset: str, prefix: str, batch_size: int, type
 
     for label in sorted(KG_LABELS):
         text = splice("kg/triples", head=(label, KG_LABELS))
-        for page in _pages(graph, text, prefix, batch_size, dataset=dataset, types=types):
+        for page in graph.pages(text, prefix, batch_size, dataset=dataset, types=types):
             heads.extend(node(k, label == "Item") for k in page["head_keys"])
             tails.extend(node(k, is_item) for k, is_item in zip(page["tail_keys"], page["tail_items"], strict=True))
             rels.extend(page["types"])
     h, t, r = np.asarray(heads, np.int64), np.asarray(tails, np.int64), np.asarray(rels, dtype=str)
     return {rel: np.stack([h[r == rel], t[r == rel]], axis=1) for rel in types if (r == rel).any()}
-
-
-def _pages(graph: Graph, text: str, prefix: str, limit: int, **params: Any):
-    """Keyset pagination over key-ordered nodes (each page returns ``last`` and ``n``)."""
-    after = ""
-    with graph.session() as sess:
-        while True:
-            page = sess.execute_read(lambda tx, a=after: tx.run(text, prefix=prefix, after=a, limit=limit,
-                                                                 **params).single().data())
-            if not page["n"]:
-                return
-            yield page
-            after = page["last"]
 
 
 def check(graph: Graph, dataset: str | None = None, pairs: int = DEFAULT_PAIRS,

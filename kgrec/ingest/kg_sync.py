@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from kgrec.cypher import splice, statement
 from kgrec.db import Graph
@@ -64,7 +63,8 @@ def _prune_triples(graph: Graph, plan: LoadPlan, allowed: set[str], batch_size: 
 
 def _prune_entities(graph: Graph, plan: LoadPlan, batch_size: int) -> int:
     keep = {row["key"] for row in plan.nodes["Entity"]}
-    gone = [{"key": k} for k in _pages(graph, "load/entity_keys_page", plan.name, "keys") if k not in keep]
+    pages = graph.pages(statement("load/entity_keys_page"), f"{plan.name}:", PAGE)
+    gone = [{"key": k} for page in pages for k in page["keys"] if k not in keep]
     return sum(batch.counters.nodes_deleted
                for batch in graph.write_batches(statement("load/delete_entities"), gone, batch_size))
 
@@ -79,24 +79,6 @@ def _existing_triples(graph: Graph, dataset: str) -> Iterator[tuple[str, str, st
     """(head label, type, tail label, head key, tail key) of every KG triple of ``dataset``."""
     for head in KG_LABELS:
         text = splice("load/kg_triples_page", head=(head, NODE_LABELS))
-        for page in _raw_pages(graph, text, dataset):
+        for page in graph.pages(text, f"{dataset}:", PAGE, dataset=dataset):
             yield from ((head, rel, tail_label, h, t) for h, rel, t, tail_label in
                         zip(page["head_keys"], page["types"], page["tail_keys"], page["tail_labels"], strict=True))
-
-
-def _pages(graph: Graph, name: str, dataset: str, field: str) -> Iterator[Any]:
-    for page in _raw_pages(graph, statement(name), dataset):
-        yield from page[field]
-
-
-def _raw_pages(graph: Graph, text: str, dataset: str) -> Iterator[dict[str, Any]]:
-    """Key-ordered pages of a statement taking $prefix/$after/$limit/$dataset and returning n and last."""
-    after = ""
-    while True:
-        page = graph.query(text, prefix=f"{dataset}:", after=after, limit=PAGE, dataset=dataset)[0]
-        if page["n"] == 0:
-            return
-        yield page
-        if page["n"] < PAGE:
-            return
-        after = page["last"]
