@@ -112,6 +112,11 @@ class Recommender(nn.Module):
     def extra_embeddings(self) -> dict[str, np.ndarray]:
         return {}
 
+    def kg_attention(self) -> dict[tuple[str, str, str], np.ndarray]:
+        """Per KG edge type, the model's (head->tail, tail->head) weight of each edge, for path
+        explanations; empty for models without edge attention (explanations then use similarity)."""
+        return {}
+
 
 def first_negatives(batch: Batch) -> torch.Tensor:
     """One negative per row (the first), for the L2 regulariser."""

@@ -57,6 +57,8 @@ class KGAT(Recommender):
         self.layers = nn.ModuleList(BiInteraction(dim, config.dropout) for _ in range(config.n_layers)) \
             if config.aggregator == "bi" else None
         self.kg_triples = self._kg_triples(hg)
+        self.etype_index = {etype: n for n, etype in enumerate(hg.canonical_etypes)}
+        self.kg_sizes = {etype: len(pairs) for etype, pairs in data.kg.items()}
 
     def _kg_triples(self, hg: dgl.DGLGraph) -> np.ndarray:
         """(head, relation, tail) homogeneous ids of every non-interaction edge, for the KG loss."""
@@ -144,23 +146,22 @@ class KGAT(Recommender):
         neg = (h + r - t_neg).pow(2).sum(1)
         return bpr_loss(-pos, -neg) + 1e-5 * l2_reg(h, r, t, t_neg)
 
-    def kg_attention(self, data, train_idx) -> dict[tuple[str, str, str], np.ndarray]:
+    def kg_attention(self) -> dict[tuple[str, str, str], np.ndarray]:
         """Read-only: the propagation attention of every KG edge touching an item, for explanations.
 
         Per canonical KG edge type (``data.kg`` key) a (k, 2) float32 array in ``data.kg[etype]`` row
         order: column 0 the head->tail edge (normalised over the tail's incoming edges), column 1 its
         reverse ``REV_`` edge (normalised over the head's). Same weights as ``attention()``; no training math.
         """
-        etypes = build_heterograph(data, train_idx, use_kg=self.config.use_kg).canonical_etypes
-        index = {etype: n for n, etype in enumerate(etypes)}
+        index = self.etype_index
         att = self.attention().numpy()
         kind, eid = self.graph.edata[dgl.ETYPE].numpy(), self.graph.edata[dgl.EID].numpy()
         out = {}
-        for etype, pairs in data.kg.items():
+        for etype, size in self.kg_sizes.items():
             reverse = (etype[2], reverse_name(etype[1]), etype[0])
             if "Item" not in (etype[0], etype[2]) or etype not in index or reverse not in index:
                 continue
-            table = np.zeros((len(pairs), 2), np.float32)
+            table = np.zeros((size, 2), np.float32)
             for column, which in enumerate((etype, reverse)):
                 chosen = kind == index[which]
                 table[eid[chosen], column] = att[chosen]

@@ -143,9 +143,11 @@ def write_attention(graph: Graph, model: ModelVersion, run: Run, batch_size: int
     if not attention:
         return 0
     prop, keys, written = attention_property(model.version), run.graph.keys, 0
+    record = graph.run("load/dataset", name=model.dataset)[0]["dataset"] or {}
+    known_types = set(record.get("relation_types") or ())    # the dataset's whitelist, not the run file's
     for (src, rel, dst), weights in sorted(attention.items()):
         pairs = run.graph.kg[(src, rel, dst)]
-        text = splice("serve/write_attention", head=(src, LABELS), tail=(dst, LABELS), rel=(rel, {rel}))
+        text = splice("serve/write_attention", head=(src, LABELS), tail=(dst, LABELS), rel=(rel, known_types))
         rows = ({"h": str(keys[src][h]), "t": str(keys[dst][t]), "a": a}
                 for (h, t), a in zip(pairs.tolist(), weights.tolist(), strict=True))
         for batch in graph.write_batches(text, rows, batch_size, property=prop):

@@ -199,8 +199,9 @@ class Trainer:
                    "test": evaluate(self.model, self.data, self.split, "test", self.config.ks)}
         runs.write_json(self.run_dir / "metrics.json", metrics)
         runs.save_embeddings(self.run_dir / "embeddings.npz", self.model.embeddings())
-        if hasattr(self.model, "kg_attention"):  # KGAT: KG edge attention, for path explanations
-            runs.save_attention(self.run_dir / "attention.npz", self.model.kg_attention(self.data, self.split.train))
+        attention = self.model.kg_attention()   # KG edge attention (KGAT), for path explanations
+        if attention:
+            runs.save_attention(self.run_dir / "attention.npz", attention)
         if state.history:
             runs.plot_curve(self.run_dir / "curve.png", state.history)
         return metrics
