@@ -34,6 +34,8 @@ METRICS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20")
 KGREC_TO_RECBOLE = {"pop": "Pop", "bprmf": "BPR", "lightgcn": "LightGCN", "kgat": "KGAT"}
 KG_MODELS = ("kgat", "kglightgcn")            # kgrec's KG/text models, compared with kgrec's own LightGCN
 ABLATIONS = {"-nokg": ["--no-kg"], "-notext": ["--no-text"]}  # variant suffix -> `kgrec train` flags
+# variant option -> training settings (as KGREC_TRAIN_* env); "+cl": XSimGCL-style contrastive loss
+OPTIONS = {"+cl": {"KGREC_TRAIN_CL_WEIGHT": "0.1"}}
 LOAD_COMMAND = {"ml-100k": ["load", "ml100k"], "lastfm": ["load", "lastfm"]}
 TRAIN_DATASET = {"ml-100k": "ml100k", "lastfm": "lastfm"}
 
@@ -136,8 +138,10 @@ def _finished_runs(runs_root: Path, plan: Plan) -> dict[str, Path]:
 
 
 def variant_name(config: dict) -> str:
-    """``kglightgcn``, ``kglightgcn-nokg``, ``kglightgcn-notext`` … from a run's recorded config."""
+    """``kglightgcn``, ``kglightgcn+cl``, ``kglightgcn-nokg``, ``kglightgcn-notext`` … from a run's recorded
+    config (grammar: model, then options such as ``+cl``, then the ablation suffixes)."""
     name = config.get("model", "?")
+    name += "+cl" if float(config.get("cl_weight") or 0) > 0 else ""
     if config.get("model") in KG_MODELS:
         name += "" if config.get("use_kg", True) else "-nokg"
         name += "" if config.get("use_text", True) else "-notext"
@@ -145,11 +149,26 @@ def variant_name(config: dict) -> str:
 
 
 def train_command(variant: str) -> list[str]:
-    """``kgrec train`` arguments for a model name with an optional ablation suffix."""
-    for suffix, flags in ABLATIONS.items():
+    """``kgrec train`` arguments for a variant name (options such as ``+cl`` go through :func:`variant_env`)."""
+    flags: list[str] = []
+    for suffix, suffix_flags in ABLATIONS.items():
         if variant.endswith(suffix):
-            return ["--model", variant.removesuffix(suffix), *flags]
-    return ["--model", variant]
+            variant, flags = variant.removesuffix(suffix), suffix_flags
+    return ["--model", base_model(variant), *flags]
+
+
+def base_model(variant: str) -> str:
+    """``kglightgcn`` for ``kglightgcn+cl-nokg``."""
+    return variant.split("+")[0].split("-")[0]
+
+
+def variant_env(variant: str) -> dict[str, str]:
+    """Training settings a variant's options imply (``+cl`` -> KGREC_TRAIN_CL_WEIGHT)."""
+    found: dict[str, str] = {}
+    for option, settings in OPTIONS.items():
+        if option in variant:
+            found |= settings
+    return found
 
 
 def _load_into_neo4j(dataset: str, settings, cli_env: dict) -> None:
@@ -164,7 +183,7 @@ def _train(model: str, dataset: str, plan: Plan, cli_env: dict, runs_root: Path,
     before = set(runs_root.glob("*")) if runs_root.exists() else set()
     train_env = cli_env | {"KGREC_TRAIN_EPOCHS": str(plan.kgrec_epochs.get(model, 100)),
                            "KGREC_TRAIN_DATASET": TRAIN_DATASET[dataset], "KGREC_TRAIN_THREADS": str(plan.threads),
-                           "OMP_NUM_THREADS": str(plan.threads)}
+                           "OMP_NUM_THREADS": str(plan.threads)} | variant_env(model)
     started = time.perf_counter()
     done = subprocess.run(["nice", "-n", "10", env.KGREC, "train", *train_command(model)], env=train_env,
                           capture_output=True, text=True)
@@ -253,7 +272,7 @@ def _rows(section: str, kgrec: dict[str, dict], recbole: dict[str, dict]) -> lis
 
 def best_kg_model(kgrec: dict[str, dict]) -> str | None:
     """The kgrec KG/text model with the highest validation NDCG@10 (ablation variants excluded)."""
-    kg_models = [m for m in KG_MODELS if m in kgrec]
+    kg_models = [m for m in kgrec if base_model(m) in KG_MODELS and not m.endswith(tuple(ABLATIONS))]
     return max(kg_models, key=lambda m: _kgrec_metric(kgrec[m], "valid", "ndcg@10") or 0, default=None)
 
 
@@ -270,6 +289,11 @@ def _kg_worth_rows(section: str, kgrec: dict[str, dict]) -> list[Row]:
         if best + suffix in kgrec:
             rows.append(Row(section, f"NDCG@10: kgrec {best} vs the same model {what} (ablation)",
                             test[best], test[best + suffix], f"{best}{suffix}"))
+    for option in OPTIONS:
+        same_loss = "lightgcn" + option
+        if option in best and same_loss in kgrec:
+            rows.append(Row(section, f"NDCG@10: kgrec {best} vs kgrec LightGCN with the same {option} loss "
+                            "(is it the KG or the loss?)", test[best], test[same_loss], f"kgrec {same_loss}"))
     return rows
 
 
