@@ -38,13 +38,12 @@ def datasets_list(ctx: typer.Context,
                   from_dir: Optional[Path] = typer.Option(None, "--from", help="Also look in this folder.")) -> None:
     """Every known dataset: files, where they are found now, sources and licence."""
     settings = settings_of(ctx)
-    rows = []
     for d in datasets.REGISTRY.values():
         where = datasets.locate(d.name, settings, from_dir)
-        rows.append({"name": d.name, "what": d.summary, "files": ", ".join(d.files),
-                     "found": str(where) if where else ("(download on first use)" if d.downloadable else "(missing)"),
-                     "sources": " ; ".join(d.sources), "licence": d.licence})
-    print_table(rows, title="datasets")
+        found = str(where) if where else ("(download on first use)" if d.downloadable else "(missing)")
+        lines = [f"{d.name} — {d.summary}", f"  files:   {', '.join(d.files)} (sha256 pinned)",
+                 f"  found:   {found}", *(f"  source:  {s}" for s in d.sources), f"  licence: {d.licence}"]
+        console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 @datasets_app.command("fetch")
