@@ -13,7 +13,10 @@ source scripts/env.sh
 MODEL="${KGREC_DEMO_MODEL:-kgat}"
 EPOCHS="${KGREC_DEMO_EPOCHS:-10}"
 DEMO_USER="${KGREC_DEMO_USER:-1}"
-RUNS_DIR="${KGREC_RUNS_DIR:-$PWD/runs}"
+# all state (Neo4j, runs, caches, downloads) under one home; the public data folder next to the checkout
+export KGREC_HOME="${KGREC_HOME:-$PWD/.kgrec}"
+export KGREC_DATA_DIR="${KGREC_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+RUNS_DIR="${KGREC_RUNS_DIR:-$KGREC_HOME/runs}"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -36,4 +39,4 @@ step "Recommendations for user $DEMO_USER, straight from Cypher, with explanatio
 kgrec recommend --user "$DEMO_USER" --dataset ml100k -k 10 --explain
 kgrec db status
 echo
-echo "Explore in Neo4j Browser: http://127.0.0.1:${KGREC_HTTP_PORT:-7474}/browser/ (user neo4j, password: cat .kgrec/instances/${KGREC_INSTANCE:-default}/password)"
+echo "Explore in Neo4j Browser: http://127.0.0.1:${KGREC_HTTP_PORT:-7474}/browser/ (user neo4j, password: cat $KGREC_HOME/instances/${KGREC_INSTANCE:-default}/password)"

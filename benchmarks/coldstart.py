@@ -2,7 +2,7 @@
 does it (ridge map from MiniLM text vectors + mean of KG-neighbour embeddings), against random
 and popularity rankings of the same held-out items.
 
-In-process on ml-100k from the verified RecBole wheel files (.kgrec/downloads/…): 10% of items are
+In-process on ml-100k from the verified RecBole wheel files (kgrec's dataset registry): 10% of items are
 held out (all their interactions removed), an implicit-ALS model (64-d) is trained on the rest,
 entity vectors are the mean of their linked trained items, and each user with held-out interactions
 ranks all held-out items. Popularity uses the held-out items' true interaction counts (an oracle a
@@ -23,9 +23,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kgrec import datasets  # noqa: E402
 from kgrec.serve import coldstart  # noqa: E402
+from kgrec.settings import load_settings  # noqa: E402
 
-DATA = ROOT / ".kgrec/downloads/recbole/dataset_example/ml-100k"
+DATA = datasets.resolve("ml100k", load_settings())
 DIM, K, HOLDOUT, SEED = 64, 20, 0.1, 2020
 
 

@@ -17,12 +17,14 @@ import json
 import time
 from pathlib import Path
 
-from kgrec.cypher import statement
+from kgrec.cypher import add_directory, statement
 from kgrec.db import Graph
 from kgrec.export import export_graph
 from kgrec.ingest.loader import load_plan
 from kgrec.ingest.validate import validate
 from kgrec.settings import load_settings
+
+add_directory(Path(__file__).resolve().parent / "cypher")   # the per-record baselines (export/*_per_record)
 
 
 def per_record(graph: Graph, dataset: str) -> int:

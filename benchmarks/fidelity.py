@@ -21,9 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kgrec.cypher import add_directory  # noqa: E402
 from kgrec.db import Graph  # noqa: E402
 from kgrec.serve import fidelity, writeback  # noqa: E402
 from kgrec.settings import load_settings  # noqa: E402
+
+add_directory(ROOT / "benchmarks" / "cypher")   # the baseline explain rankings (bench/explain_by_*)
 
 KINDS = {"all": "every explained recommendation", "U-I-I": "direct KG link (sequel, …)",
          "U-I-E-I": "shared KG entity", "U-I-U-I": "people who liked X also liked it"}

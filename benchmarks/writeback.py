@@ -23,13 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kgrec import migrations  # noqa: E402
-from kgrec.cypher import statement  # noqa: E402
+from kgrec.cypher import add_directory, statement  # noqa: E402
 from kgrec.db import Graph, vector_rows  # noqa: E402
 from kgrec.maintenance import wipe_data  # noqa: E402
 from kgrec.serve import writeback  # noqa: E402
 from kgrec.serve.vectors import augment_items, max_norm_for  # noqa: E402
 from kgrec.settings import load_settings  # noqa: E402
 from tests.serve_fixtures import load_world, make_run, make_world  # noqa: E402
+
+add_directory(ROOT / "benchmarks" / "cypher")   # benchmark-only statements (bench/…)
 
 DIM = 64
 NAIVE_SAMPLE = 2_000

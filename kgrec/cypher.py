@@ -1,35 +1,60 @@
-"""Named Cypher statements (``cypher/<name>.cypher``) and identifier whitelisting.
+"""Named Cypher statements (``kgrec/resources/cypher/<name>.cypher``) and identifier whitelisting.
 
-Python never holds Cypher text inline: every statement is a file, loaded by name. Values are
-always parameters. Labels and relationship types that must be spliced in are checked against
-``SAFE_IDENTIFIER`` *and* an explicit whitelist first (see :func:`splice`).
+Python never holds Cypher text inline: every statement is a file shipped as package data and read
+with :mod:`importlib.resources`, loaded by name. Test- and benchmark-only statements live outside the
+package (``tests/cypher``, ``benchmarks/cypher``); those callers register their folder with
+:func:`add_directory`. Values are always parameters. Labels and relationship types that must be
+spliced in are checked against ``SAFE_IDENTIFIER`` *and* an explicit whitelist first (see :func:`splice`).
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 from kgrec.errors import KgrecError
-from kgrec.settings import PROJECT_ROOT
 
-CYPHER_DIR = PROJECT_ROOT / "cypher"
+CYPHER_DIR: Traversable = files("kgrec") / "resources" / "cypher"
+EXTRA_DIRS: list[Path] = []
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+
+
+def add_directory(directory: Path) -> None:
+    """Also look statements up in ``directory`` (after the package's own); for tests and benchmarks."""
+    directory = Path(directory).resolve()
+    if directory not in EXTRA_DIRS:
+        EXTRA_DIRS.append(directory)
 
 
 @cache
 def statement(name: str) -> str:
-    """The text of ``cypher/<name>.cypher`` (comments kept; Neo4j ignores ``//`` lines)."""
+    """The text of statement ``name`` (comments kept; Neo4j ignores ``//`` lines)."""
     if not re.fullmatch(r"[a-z0-9_/]+", name):
         raise KgrecError(f"invalid statement name {name!r}")
-    path = CYPHER_DIR / f"{name}.cypher"
-    if not path.exists():
-        raise KgrecError(f"missing Cypher statement {path}")
-    return path.read_text()
+    for root in (CYPHER_DIR, *EXTRA_DIRS):
+        resource = root.joinpath(*f"{name}.cypher".split("/"))
+        if resource.is_file():
+            return resource.read_text(encoding="utf-8")
+    raise KgrecError(f"missing Cypher statement {name!r} (looked in the installed package's {CYPHER_DIR}"
+                     + "".join(f", {d}" for d in EXTRA_DIRS) + ")")
 
 
 def available() -> list[str]:
-    return sorted(str(p.relative_to(CYPHER_DIR).with_suffix("")) for p in CYPHER_DIR.rglob("*.cypher"))
+    """Names of the statements shipped with the package."""
+    return sorted(_walk(CYPHER_DIR, ""))
+
+
+def _walk(node: Traversable, prefix: str) -> list[str]:
+    names = []
+    for child in node.iterdir():
+        if child.is_dir():
+            names += _walk(child, f"{prefix}{child.name}/")
+        elif child.name.endswith(".cypher"):
+            names.append(prefix + child.name.removesuffix(".cypher"))
+    return names
 
 
 def check_identifier(name: str, whitelist: set[str] | frozenset[str] | None = None,

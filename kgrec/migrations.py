@@ -1,4 +1,6 @@
-"""Schema migrations: ``migrations/NNNN_<name>.cypher`` applied in order, recorded in the graph.
+"""Schema migrations: ``NNNN_<name>.cypher`` files applied in order, recorded in the graph.
+
+The files ship as package data (``kgrec/resources/migrations``, read with :mod:`importlib.resources`).
 
 Each applied file is recorded as ``(:KgrecMigration {version, name, sha256, applied_at})``.
 A file is checked with ``EXPLAIN`` statement by statement before any of it runs, so a syntax
@@ -10,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from neo4j.exceptions import ClientError
 
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
-from kgrec.settings import PROJECT_ROOT
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR: Traversable = files("kgrec") / "resources" / "migrations"
 FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
 
 
@@ -26,12 +28,12 @@ FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
 class Migration:
     version: int
     name: str
-    path: Path
+    path: Traversable
     sha256: str
 
     @property
     def statements(self) -> list[str]:
-        return split_statements(self.path.read_text())
+        return split_statements(self.path.read_text(encoding="utf-8"))
 
 
 def split_statements(text: str) -> list[str]:
@@ -63,9 +65,10 @@ def split_statements(text: str) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def discover(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
+    """Every migration file in ``directory``, ordered by version."""
     found: dict[int, Migration] = {}
-    for path in sorted(directory.iterdir()):
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
         if path.name.startswith(".") or path.name == "README.md":
             continue
         match = FILE_PATTERN.match(path.name)
@@ -84,12 +87,12 @@ def applied(graph: Graph) -> dict[int, dict]:
     return {r["version"]: r for r in graph.run("migrations/applied")}
 
 
-def status(graph: Graph, directory: Path = MIGRATIONS_DIR) -> list[tuple[Migration, dict | None]]:
+def status(graph: Graph, directory: Traversable = MIGRATIONS_DIR) -> list[tuple[Migration, dict | None]]:
     done = applied(graph)
     return [(m, done.get(m.version)) for m in discover(directory)]
 
 
-def migrate(graph: Graph, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def migrate(graph: Graph, directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
     """Apply pending migrations in order; return those applied now."""
     migrations = discover(directory)
     done = applied(graph)

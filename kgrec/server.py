@@ -2,6 +2,7 @@
 
 Layout (all under ``settings.home``, git-ignored)::
 
+    neo4j/pom.xml              copy of the packaged kgrec/resources/maven/pom.xml Maven runs from
     neo4j/lib/                 server + Browser jars (shared by every instance)
     instances/<name>/conf/     neo4j.conf written by kgrec
     instances/<name>/data/     store files
@@ -23,12 +24,13 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from kgrec.errors import KgrecError
-from kgrec.settings import PROJECT_ROOT, Settings
+from kgrec.settings import Settings
 
-POM = PROJECT_ROOT / "maven" / "pom.xml"
+POM = files("kgrec") / "resources" / "maven" / "pom.xml"
 SUPPORTED_JAVA = (17, 21)
 LAUNCHER = "org.neo4j.server.startup.Neo4jCommand"
 ADMIN = "org.neo4j.server.startup.Neo4jAdminCommand"
@@ -87,7 +89,7 @@ def install(settings: Settings, quiet: bool = False) -> bool:
         if not mvn:
             raise KgrecError("Maven (mvn) not found: it assembles Neo4j from Maven Central",
                              hint="install Apache Maven 3.8+")
-        cmd = [mvn, "-B", "-f", str(POM), "dependency:copy-dependencies",
+        cmd = [mvn, "-B", "-f", str(_home_pom(settings)), "dependency:copy-dependencies",
                f"-Dkgrec.lib={settings.neo4j_lib}"]
         if quiet:
             cmd.insert(2, "-q")
@@ -102,6 +104,14 @@ def install(settings: Settings, quiet: bool = False) -> bool:
     write_config(settings)
     protect_auth_file(settings)
     return fresh
+
+
+def _home_pom(settings: Settings) -> Path:
+    """The packaged pom.xml copied into the home, so Maven never writes inside the installed package."""
+    target = settings.neo4j_lib.parent / "pom.xml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(POM.read_bytes())
+    return target
 
 
 def _init_instance(settings: Settings, java: str) -> None:

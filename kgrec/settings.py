@@ -1,7 +1,9 @@
 """One settings object with RecBole-style precedence: CLI > environment > kgrec.toml > defaults.
 
-The default target is the managed local Neo4j (``kgrec db start``) whose password lives in a
-0600 file under the project's ``.kgrec/`` folder.
+All state lives under one **home** (``--home`` / ``KGREC_HOME`` / ``home`` in ``kgrec.toml``; default
+``./.kgrec`` in the current directory): the managed Neo4j jars and instances, runs (``<home>/runs``,
+``KGREC_RUNS_DIR`` overrides), the text cache and downloaded or cached datasets. The default target is
+the managed local Neo4j (``kgrec db start``) whose password lives in a 0600 file under the home.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 
 from kgrec.errors import KgrecError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+HOME_NAME = ".kgrec"
+CONFIG_NAME = "kgrec.toml"
 
 ENV_KEYS = {
     "uri": "NEO4J_URI",
@@ -38,7 +41,7 @@ class Settings:
     user: str = "neo4j"
     password: str | None = None
     database: str = "neo4j"
-    home: Path = PROJECT_ROOT / ".kgrec"
+    home: Path = field(default_factory=lambda: Path.cwd() / HOME_NAME)
     instance: str = "default"
     bolt_port: int = 7687
     http_port: int = 7474
@@ -47,6 +50,20 @@ class Settings:
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     # -- managed server layout -------------------------------------------------
+    # -- state under the home ----------------------------------------------------
+    @property
+    def datasets_cache(self) -> Path:
+        """Verified dataset files kgrec downloaded or unpacked (``<home>/datasets/<folder>``)."""
+        return self.home / "datasets"
+
+    @property
+    def downloads(self) -> Path:
+        return self.home / "downloads"
+
+    @property
+    def text_cache(self) -> Path:
+        return self.home / "text-cache"
+
     @property
     def neo4j_lib(self) -> Path:
         return self.home / "neo4j" / "lib"
@@ -94,14 +111,14 @@ class Settings:
         return rows
 
 
-def _coerce(name: str, raw: Any) -> Any:
+def _coerce(name: str, raw: Any, base: Path | None = None) -> Any:
     if name in ("bolt_port", "http_port"):
         try:
             return int(raw)
         except (TypeError, ValueError):
             raise KgrecError(f"setting {name} must be an integer port, got {raw!r}") from None
     if name == "home":
-        return Path(raw).expanduser().resolve()
+        return ((base or Path.cwd()) / Path(str(raw)).expanduser()).resolve()
     return str(raw)
 
 
@@ -111,7 +128,7 @@ def load_settings(cli: dict[str, Any] | None = None, config_file: Path | None = 
     env = dict(os.environ) if env is None else env
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    path = config_file or Path(env.get("KGREC_CONFIG", PROJECT_ROOT / "kgrec.toml"))
+    path = config_file or Path(env.get("KGREC_CONFIG") or Path.cwd() / CONFIG_NAME)
     if path.exists():
         try:
             data = tomllib.loads(path.read_text())
@@ -122,7 +139,7 @@ def load_settings(cli: dict[str, Any] | None = None, config_file: Path | None = 
         for key, raw in section.items():
             if key not in known:
                 raise KgrecError(f"{path}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
-            values[key], sources[key] = _coerce(key, raw), f"file {path.name}"
+            values[key], sources[key] = _coerce(key, raw, path.parent.resolve()), f"file {path.name}"
     for key, var in ENV_KEYS.items():
         if env.get(var):
             values[key], sources[key] = _coerce(key, env[var]), f"env {var}"
@@ -130,3 +147,10 @@ def load_settings(cli: dict[str, Any] | None = None, config_file: Path | None = 
         if raw is not None:
             values[key], sources[key] = _coerce(key, raw), "cli"
     return replace(Settings(), **values, sources=sources)
+
+
+def runs_dir(env: dict[str, str] | None = None) -> Path:
+    """Where training runs are recorded: ``$KGREC_RUNS_DIR``, else ``<home>/runs``."""
+    env = dict(os.environ) if env is None else env
+    override = env.get("KGREC_RUNS_DIR")
+    return Path(override).expanduser().resolve() if override else load_settings(env=env).home / "runs"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up: Python 3.11 venv in .venv, pinned dependencies, kgrec itself, Neo4j jars.
+#   scripts/setup.sh [--no-neo4j]     (--no-neo4j: skip the Neo4j jars, e.g. for `./test.sh unit`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,5 +22,6 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 export DGLBACKEND=pytorch HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+[ "${1:-}" = "--no-neo4j" ] && exit 0
 echo "==> Neo4j 5.26 (Maven Central)"
-.venv/bin/kgrec db install
+KGREC_HOME="${KGREC_HOME:-$PWD/.kgrec}" .venv/bin/kgrec db install

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from kgrec.settings import PROJECT_ROOT
+from tests.paths import REPO
 
 
 def run_cli(*args: str, env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kgrec", *args], env=env, cwd=PROJECT_ROOT,
+    return subprocess.run([sys.executable, "-m", "kgrec", *args], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)

@@ -14,9 +14,8 @@ from collections.abc import Callable
 
 from harness import accuracy, env, external, load, plots, report
 from harness.report import Row, SectionResult
-from kgrec.settings import PROJECT_ROOT
 
-BENCH = PROJECT_ROOT / "benchmarks"
+BENCH = env.ROOT / "benchmarks"
 SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "load", "export", "latency",
             "writeback", "growth", "fidelity")
 ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm")}
@@ -130,7 +129,7 @@ class Harness:
         from harness.atomic_graph import read_atomic
 
         rows, _ = load.measure(self.settings, "ml-100k", ["load", "ml100k"], "ml100k", self.work / "load",
-                               fallback=read_atomic(env.ML100K_DIR, "ml-100k"))
+                               fallback=read_atomic(env.ml100k_dir(), "ml-100k"))
         result.rows += rows
         result.notes.append("the synthetic-graph load rows (10× = the largest graph) come from the growth section")
 

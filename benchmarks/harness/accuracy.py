@@ -22,14 +22,13 @@ from pathlib import Path
 from harness import env
 from harness.report import Row
 from kgrec.data import GraphData
-from kgrec.settings import PROJECT_ROOT
 from kgrec.train.split import load_split
 
-sys.path.insert(0, str(PROJECT_ROOT / "benchmarks" / "recbole"))
+sys.path.insert(0, str(env.ROOT / "benchmarks" / "recbole"))
 from write_atomic import write_atomic  # noqa: E402
 
-RECBOLE_PY = PROJECT_ROOT / "benchmarks" / ".work" / "recbole-venv" / "bin" / "python"
-RUNNER = PROJECT_ROOT / "benchmarks" / "recbole" / "run_recbole.py"
+RECBOLE_PY = env.ROOT / "benchmarks" / ".work" / "recbole-venv" / "bin" / "python"
+RUNNER = env.ROOT / "benchmarks" / "recbole" / "run_recbole.py"
 METRICS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20")
 KGREC_TO_RECBOLE = {"pop": "Pop", "bprmf": "BPR", "lightgcn": "LightGCN", "kgat": "KGAT"}
 KG_MODELS = ("kgat", "kglightgcn")            # kgrec's KG/text models, compared with kgrec's own LightGCN
@@ -87,7 +86,7 @@ def run(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[Row], list
     manifest = write_atomic(graph, parts, work / "atomic", rb_name)
     notes.append(f"{dataset}: split {split.split_id} — train/valid/test "
                  f"{manifest['rows']['train']}/{manifest['rows']['valid']}/{manifest['rows']['test']} interactions; "
-                 f"atomic files in {Path(manifest['dir']).relative_to(PROJECT_ROOT)}")
+                 f"atomic files in {Path(manifest['dir']).relative_to(env.ROOT)}")
     recbole = _recbole_side(rb_name, plan, work, notes)
     return _rows(section, kgrec_runs, recbole), notes
 
@@ -209,7 +208,7 @@ def _recbole_side(rb_name: str, plan: Plan, work: Path, notes: list[str]) -> dic
         path, cap = out / f"{model}.json", plan.recbole_epochs.get(model, 300)
         previous = json.loads(path.read_text()) if plan.resume and path.exists() else {}
         if previous.get("status") == "ok" and previous.get("epochs_cap") == cap and previous.get("dataset") == rb_name:
-            notes.append(f"RecBole {model} reused from {path.relative_to(PROJECT_ROOT)} (--resume)")
+            notes.append(f"RecBole {model} reused from {path.relative_to(env.ROOT)} (--resume)")
             results[model] = previous
             continue
         cmd = ["nice", "-n", "10", str(RECBOLE_PY), str(RUNNER), "--data-root", str(work / "atomic"),

@@ -10,12 +10,20 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from kgrec import server
-from kgrec.ingest.sources import LASTFM_DIR, ml100k_dir, sha256_of
-from kgrec.settings import PROJECT_ROOT, Settings, load_settings
+from kgrec import datasets, server
+from kgrec.datasets import sha256_of
+from kgrec.settings import Settings, load_settings
 
-ML100K_DIR = PROJECT_ROOT / ".kgrec" / "downloads" / "recbole" / "dataset_example" / "ml-100k"
-KGREC = str(PROJECT_ROOT / ".venv" / "bin" / "kgrec")
+ROOT = Path(__file__).resolve().parents[2]          # the checkout
+KGREC = str(ROOT / ".venv" / "bin" / "kgrec")
+# the checkout's home and the shared data folder, unless the caller chose others
+os.environ.setdefault("KGREC_HOME", str(ROOT / ".kgrec"))
+os.environ.setdefault("KGREC_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+
+
+def ml100k_dir() -> Path:
+    """The verified ml-100k folder (registry: KGREC_DATA_DIR, the home cache, else the recbole wheel)."""
+    return datasets.resolve("ml100k", load_settings())
 
 
 def machine() -> dict[str, str]:
@@ -24,7 +32,7 @@ def machine() -> dict[str, str]:
     mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
     java = subprocess.run([server.java_binary(), "-version"], capture_output=True, text=True).stderr.splitlines()
-    commit = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
     jars = sorted(p.name for p in load_settings().neo4j_lib.glob("neo4j-5.26.*.jar"))
     return {"CPU": f"{cpu} ({os.cpu_count()} cores)", "RAM": f"{mem_kb / 1024 / 1024:.1f} GiB",
@@ -47,9 +55,10 @@ def _packages() -> str:
 
 
 def checksums() -> dict[str, str]:
-    ml100k = ml100k_dir(load_settings())   # fetched from the recbole wheel and verified when missing
+    ml100k = ml100k_dir()   # fetched from the recbole wheel and verified when missing
+    lastfm = datasets.resolve("lastfm", load_settings())
     sums = {f"ml-100k/{p.name}": sha256_of(p) for p in sorted(ml100k.glob("ml-100k.*"))}
-    sums |= {f"lastfm/{p.name}": sha256_of(p) for p in sorted(LASTFM_DIR.glob("*")) if p.is_file()}
+    sums |= {f"lastfm/{p.name}": sha256_of(p) for p in sorted(lastfm.glob("*")) if p.is_file()}
     return sums
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from harness import env
 from harness.report import Row, missing
-from kgrec.settings import PROJECT_ROOT
 
 SCRIPTS = {
     "export_vs_driver": ("Export — kgrec streaming export vs raw driver (same rows)", "raw neo4j driver"),
@@ -35,7 +34,7 @@ def run(name: str, settings, work: Path, quick: bool, *, extra: tuple[str, ...] 
     script's own heading) with ``prefix`` before each metric. ``tag`` names the JSON/log files."""
     default_section, baseline = SCRIPTS[name]
     section = section or default_section
-    script = PROJECT_ROOT / "benchmarks" / f"{name}.py"
+    script = env.ROOT / "benchmarks" / f"{name}.py"
     out = work / f"{name}{f'-{tag}' if tag else ''}.json"
     out.unlink(missing_ok=True)
     cmd = ["nice", "-n", "10", sys.executable, str(script), "--json", str(out), *(["--quick"] if quick else []), *extra]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -44,6 +45,9 @@ def root(
         help="Read the password from this file's first line (or NEO4J_PASSWORD_FILE)."),
     database: Optional[str] = typer.Option(None, "--database", help="Database (overrides NEO4J_DATABASE)."),
     config: Optional[Path] = typer.Option(None, "--config-file", help="Settings file (default ./kgrec.toml)."),
+    home: Optional[Path] = typer.Option(
+        None, "--home", help="Where kgrec keeps all its state: managed Neo4j, runs, caches, downloads "
+                             "(overrides KGREC_HOME and kgrec.toml; default ./.kgrec)."),
     debug: bool = typer.Option(False, "--debug", envvar="KGREC_DEBUG",
                                help="Show tracebacks instead of one-line errors (or KGREC_DEBUG=1)."),
 ) -> None:
@@ -52,8 +56,17 @@ def root(
                           "use NEO4J_PASSWORD or --password-file instead", markup=False, highlight=False)
     if password_file is not None:
         password = read_password_file(password_file)
-    ctx.obj = {"cli": {"uri": uri, "user": user, "password": password, "database": database},
-               "config_file": config, "debug": debug}
+    export_home(home, config)
+    ctx.obj = {"cli": {"uri": uri, "user": user, "password": password, "database": database,
+                       "home": home}, "config_file": config, "debug": debug}
+
+
+def export_home(home: Path | None, config: Path | None) -> None:
+    """Make ``--home`` / ``--config-file`` visible to every part of this process (e.g. the runs folder)."""
+    if home is not None:
+        os.environ["KGREC_HOME"] = str(home.expanduser().resolve())
+    if config is not None:
+        os.environ["KGREC_CONFIG"] = str(config.expanduser().resolve())
 
 
 def read_password_file(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""`kgrec load …`, `kgrec metapaths …`, `kgrec graph …`: getting data in and looking at it."""
+"""`kgrec datasets …`, `kgrec load …`, `kgrec metapaths …`, `kgrec graph …`: getting data in, looking at it."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ from typing import Optional
 
 import typer
 
-from kgrec import kg_quality, metapaths
+from kgrec import datasets, kg_quality, metapaths
 from kgrec.cli.app import app, console, print_table, settings_of
 from kgrec.db import Graph
-from kgrec.ingest import sources
 from kgrec.ingest.loader import DEFAULT_BATCH, load_plan
 from kgrec.ingest.validate import RawDataset, validate
-from kgrec.settings import PROJECT_ROOT
 
 load_app = typer.Typer(help="Load a dataset into Neo4j. The whole input is parsed and validated first "
                             "(errors name file, line and column; nothing is written on error), then "
@@ -22,12 +20,40 @@ load_app = typer.Typer(help="Load a dataset into Neo4j. The whole input is parse
 metapaths_app = typer.Typer(help="Schema-level metapaths from users to items with instance counts.",
                             invoke_without_command=True)
 graph_app = typer.Typer(help="Inspect the loaded graph.", no_args_is_help=True)
+datasets_app = typer.Typer(help="The public datasets kgrec knows by name (sources, sha256, licence).",
+                           no_args_is_help=True)
+app.add_typer(datasets_app, name="datasets")
 app.add_typer(load_app, name="load")
 app.add_typer(metapaths_app, name="metapaths")
 app.add_typer(graph_app, name="graph")
 
 BATCH_OPTION = typer.Option(DEFAULT_BATCH, "--batch-size", min=1, help="Rows per transaction.")
 DATASET_OPTION = typer.Option(None, "--dataset", help="Dataset name (default: the only one loaded).")
+FROM_OPTION = typer.Option(None, "--from", "--dir", help="Folder with the dataset's files (DIR/<folder>/ or DIR/); "
+                                                         "else KGREC_DATA_DIR, the home cache, a download.")
+
+
+@datasets_app.command("list")
+def datasets_list(ctx: typer.Context,
+                  from_dir: Optional[Path] = typer.Option(None, "--from", help="Also look in this folder.")) -> None:
+    """Every known dataset: files, where they are found now, sources and licence."""
+    settings = settings_of(ctx)
+    for d in datasets.REGISTRY.values():
+        where = datasets.locate(d.name, settings, from_dir)
+        found = str(where) if where else ("(download on first use)" if d.downloadable else "(missing)")
+        lines = [f"{d.name} — {d.summary}", f"  files:   {', '.join(d.files)} (sha256 pinned)",
+                 f"  found:   {found}", *(f"  source:  {s}" for s in d.sources), f"  licence: {d.licence}"]
+        console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
+@datasets_app.command("fetch")
+def datasets_fetch(ctx: typer.Context, name: str = typer.Argument(..., help="Dataset name (`kgrec datasets list`)."),
+                   from_dir: Optional[Path] = FROM_OPTION) -> None:
+    """Find (or download) a dataset, verify every sha256 and keep a copy in the home cache."""
+    settings = settings_of(ctx)
+    folder = datasets.resolve(name, settings, from_dir)
+    cached = datasets.cache_copy(name, folder, settings)
+    console.print(f"{name}: {len(datasets.get(name).files)} files verified (sha256) in {cached}")
 
 
 def _load(ctx: typer.Context, raw: RawDataset, batch_size: int) -> None:
@@ -66,7 +92,7 @@ def load_recbole(ctx: typer.Context,
 
 @load_app.command("ml100k")
 def load_ml100k(ctx: typer.Context, dataset: str = typer.Option("ml100k", "--dataset", help="Dataset name."),
-                batch_size: int = BATCH_OPTION) -> None:
+                from_dir: Optional[Path] = FROM_OPTION, batch_size: int = BATCH_OPTION) -> None:
     """MovieLens-100K + KG from RecBole 1.2.1's PyPI wheel (downloaded once, sha256-verified).
 
     RecBole's ml-100k.link is keyed by MovieLens-1M ids; kgrec re-keys it to ml-100k ids through the
@@ -75,7 +101,7 @@ def load_ml100k(ctx: typer.Context, dataset: str = typer.Option("ml100k", "--dat
     from kgrec.ingest.ml100k_bridge import rekey_links
     from kgrec.ingest.recbole import read_dataset
 
-    directory = sources.ml100k_dir(settings_of(ctx))
+    directory = datasets.resolve("ml100k", settings_of(ctx), from_dir)
     raw = read_dataset(directory, "ml-100k", dataset)
     rekey_links(raw)
     _load(ctx, raw, batch_size)
@@ -83,13 +109,14 @@ def load_ml100k(ctx: typer.Context, dataset: str = typer.Option("ml100k", "--dat
 
 @load_app.command("lastfm")
 def load_lastfm(ctx: typer.Context,
-                directory: Path = typer.Option(sources.LASTFM_DIR, "--dir", help="The Last.fm folder."),
+                from_dir: Optional[Path] = FROM_OPTION,
                 dataset: str = typer.Option("lastfm", "--dataset", help="Dataset name."),
                 batch_size: int = BATCH_OPTION) -> None:
-    """Last.fm listens (weights), artist names, friendships and the Freebase KG (SHA256SUMS checked)."""
+    """Last.fm listens (weights), artist names, friendships and the Freebase KG (sha256 pinned)."""
     from kgrec.ingest.lastfm import read_lastfm
 
-    _load(ctx, read_lastfm(directory, dataset), batch_size)
+    directory = datasets.resolve("lastfm", settings_of(ctx), from_dir)
+    _load(ctx, read_lastfm(directory, dataset, check_sums=False), batch_size)
 
 
 @load_app.command("csv")
@@ -150,8 +177,9 @@ def graph_stats(ctx: typer.Context, dataset: Optional[str] = typer.Option(None, 
 
 @graph_app.command("schema")
 def graph_schema(ctx: typer.Context,
-                 png: Path = typer.Option(PROJECT_ROOT / "docs" / "img" / "graph_model.png", "--png",
-                                          help="Where to write the picture.")) -> None:
+                 png: Path = typer.Option(Path("graph_model.png"), "--png",
+                                          help="Where to write the picture (the README's is docs/img/graph_model.png).")
+                 ) -> None:
     """Draw the (label)-[type]->(label) patterns present in the database as a PNG."""
     with Graph(settings_of(ctx)) as graph:
         edges = metapaths.schema_edges(graph)

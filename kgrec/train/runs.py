@@ -11,14 +11,12 @@ from typing import Any
 import numpy as np
 
 from kgrec.errors import KgrecError
-from kgrec.settings import PROJECT_ROOT
-
-RUNS_ROOT = PROJECT_ROOT / "runs"
+from kgrec.settings import runs_dir
 
 
 def runs_root() -> Path:
-    """``runs/`` under the project root, or ``$KGREC_RUNS_DIR``."""
-    return Path(os.environ.get("KGREC_RUNS_DIR") or RUNS_ROOT)
+    """``<home>/runs``, or ``$KGREC_RUNS_DIR``."""
+    return runs_dir()
 
 
 def new_run_dir(root: Path, model: str, dataset: str, tag: str = "") -> Path:

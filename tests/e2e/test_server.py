@@ -68,6 +68,8 @@ def test_lifecycle_is_idempotent(lifecycle_env: dict[str, str]) -> None:
 def test_port_taken_by_another_process_is_named(lifecycle_env: dict[str, str]) -> None:
     port = int(lifecycle_env["KGREC_BOLT_PORT"])
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        # the previous test's stop can leave the port in TIME_WAIT; a listening socket still blocks it
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         blocker.bind(("127.0.0.1", port))
         blocker.listen(1)
         result = run_cli("db", "start", env=lifecycle_env)

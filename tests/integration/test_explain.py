@@ -18,10 +18,10 @@ from kgrec.ingest.loader import load_plan
 from kgrec.ingest.validate import EventRow, NodeRow, PairRow, RawDataset, Where, validate
 from kgrec.serve import recommend, writeback
 from kgrec.serve.phrases import PHRASES, fallback, is_raw_id, phrase
-from kgrec.settings import PROJECT_ROOT
 from kgrec.train import runs
 from tests.cli_helpers import run_cli
 from tests.conftest import suite_env
+from tests.paths import DATA_DIR
 
 ML100K_RELATIONS = (
     "film.film.actor", "film.film_genre.films_in_this_genre", "film.film.genre", "film.film.award_nomination",
@@ -31,7 +31,7 @@ ML100K_RELATIONS = (
     "film.production_company.films", "film.film.production_companies", "film.film.rating",
     "film.content_rating.film", "film.film_subject.films", "film.film.subjects", "film.film.sequel",
     "film.film.prequel", "film.actor.film")
-LASTFM_KG = PROJECT_ROOT.parent / "shared" / "data" / "lastfm" / "kg.txt"
+LASTFM_KG = DATA_DIR / "lastfm" / "kg.txt"
 RAW_ID = re.compile(r"(^|[^A-Za-z0-9])[mg]\.0?[0-9a-z_]{2,}")
 W = Where("fixture", 1)
 

@@ -7,10 +7,10 @@ import numpy as np
 from kgrec.ingest.csvspec import read_csv_spec
 from kgrec.ingest.synthetic import generate
 from kgrec.ingest.validate import validate
-from kgrec.settings import PROJECT_ROOT
 from tests.ingest_fixtures import fingerprint, load_raw
+from tests.paths import REPO
 
-SPEC = PROJECT_ROOT / "examples" / "csv" / "mapping.yaml"
+SPEC = REPO / "examples" / "csv" / "mapping.yaml"
 
 
 def test_csv_example_loads_every_section(graph):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import yaml
 
-from kgrec.settings import PROJECT_ROOT
+from tests.paths import REPO
 
 
 def test_compose_uses_official_image_with_ports_volumes_and_healthcheck() -> None:
-    doc = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    doc = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     svc = doc["services"]["neo4j"]
     assert svc["image"] == "neo4j:5.26-community"
     assert set(svc["ports"]) == {"127.0.0.1:7474:7474", "127.0.0.1:7687:7687"}

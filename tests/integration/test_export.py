@@ -8,13 +8,13 @@ from kgrec.data import GraphData
 from kgrec.export import export_graph
 from kgrec.ingest.csvspec import read_csv_spec
 from kgrec.ingest.recbole import read_dataset
-from kgrec.settings import PROJECT_ROOT
 from tests.ingest_fixtures import TINY, load_raw
+from tests.paths import REPO
 
 
 def test_export_matches_the_loaded_tiny_dataset(graph, tmp_path):
     load_raw(graph, read_dataset(TINY))
-    load_raw(graph, read_csv_spec(PROJECT_ROOT / "examples" / "csv" / "mapping.yaml"))  # must not leak in
+    load_raw(graph, read_csv_spec(REPO / "examples" / "csv" / "mapping.yaml"))  # must not leak in
     data = export_graph(graph, "tiny", batch_size=2)  # several pages per label
     assert list(data.keys["User"]) == ["tiny:1", "tiny:2", "tiny:3"]
     assert list(data.keys["Item"]) == ["tiny:10", "tiny:11", "tiny:12", "tiny:13"]
@@ -38,7 +38,7 @@ def test_export_matches_the_loaded_tiny_dataset(graph, tmp_path):
 
 
 def test_export_social_edges(graph):
-    load_raw(graph, read_csv_spec(PROJECT_ROOT / "examples" / "csv" / "mapping.yaml"))
+    load_raw(graph, read_csv_spec(REPO / "examples" / "csv" / "mapping.yaml"))
     data = export_graph(graph, "bookshop", batch_size=1)
     assert data.social.tolist() == [[0, 1], [1, 2]]
     assert data.texts["Entity"].tolist() == ["Ursula K. Le Guin", "Octavia E. Butler"]

@@ -30,10 +30,11 @@ from kgrec.ingest.lastfm import read_lastfm
 from kgrec.ingest.recbole import read_dataset
 from kgrec.ingest.validate import RawDataset
 from kgrec.maintenance import wipe_data
-from kgrec.settings import PROJECT_ROOT, Settings
+from kgrec.settings import Settings
 from tests.cli_helpers import run_cli
 from tests.conftest import suite_env
 from tests.ingest_fixtures import TINY, fingerprint, load_raw
+from tests.paths import REPO
 
 CORPUS = Path(__file__).parent / "hostile"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
@@ -102,7 +103,7 @@ def loaded(settings: Settings) -> Iterator[Graph]:
     with Graph(settings) as graph:
         wipe_data(graph)
         load_raw(graph, read_dataset(TINY, dataset="base"))
-        load_raw(graph, read_csv_spec(PROJECT_ROOT / "examples" / "csv" / "mapping.yaml"))
+        load_raw(graph, read_csv_spec(REPO / "examples" / "csv" / "mapping.yaml"))
         yield graph
 
 
@@ -175,7 +176,7 @@ def test_unreadable_file_is_one_line(loaded, tmp_path):
     before = snapshot(loaded)
     drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
     proc = subprocess.run([*drop, sys.executable, "-m", "kgrec", "load", "recbole", str(target), "--name", "x",
-                           "--dataset", "hostile"], env=suite_env(), cwd=PROJECT_ROOT, capture_output=True,
+                           "--dataset", "hostile"], env=suite_env(), cwd=REPO, capture_output=True,
                           text=True, timeout=240)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip() == f"error: {target}/x.inter: cannot read the file (Permission denied)", proc.stderr

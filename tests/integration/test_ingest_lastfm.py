@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from kgrec import datasets
 from kgrec.errors import InputError
 from kgrec.ingest.lastfm import read_lastfm
-from kgrec.ingest.sources import LASTFM_DIR, verify_sha256sums
+from kgrec.ingest.sources import verify_sha256sums
 from kgrec.ingest.validate import validate
+from kgrec.settings import load_settings
+from tests.conftest import suite_env
 from tests.ingest_fixtures import LASTFM_TINY, fingerprint, load_raw
 
 
@@ -34,7 +37,8 @@ def test_tiny_lastfm_loads_listens_friends_and_kg(graph):
 
 
 def test_real_lastfm_parses_and_validates_with_documented_counts():
-    plan = validate(read_lastfm(LASTFM_DIR))
+    lastfm = datasets.resolve("lastfm", load_settings(env=suite_env()), env=suite_env())  # KGREC_DATA_DIR
+    plan = validate(read_lastfm(lastfm, check_sums=False))
     counts = plan.counts()
     assert counts["users"] == 1892 and counts["items"] == 17_632 and counts["events"] == 92_834
     assert counts["friends"] == 25_434 and counts["triples"] == 15_518

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
+from kgrec import datasets
 from kgrec.ingest.ml100k_bridge import (
     BRIDGE_FILE,
     Movie,
@@ -17,11 +14,10 @@ from kgrec.ingest.ml100k_bridge import (
     rekey_links,
     render_bridge,
 )
-from kgrec.ingest.sources import ml100k_dir
 from kgrec.ingest.validate import EventRow, NodeRow, PairRow, RawDataset, Where
+from tests.conftest import suite_env
 from tests.ingest_fixtures import load_raw
 
-MOVIES_DAT = Path(__file__).resolve().parents[2] / "shared" / "data" / "movielens-1m" / "movies.dat"
 HERE = Where("test", 1)
 
 
@@ -68,9 +64,9 @@ def test_committed_bridge_reaches_enough_items():
     assert bridge["50"] == "260" and bridge["172"] == "1196" and bridge["313"] == "1721"  # Star Wars, Empire, Titanic
 
 
-@pytest.mark.skipif(not MOVIES_DAT.is_file(), reason="needs ../shared/data/movielens-1m/movies.dat")
 def test_bridge_table_rebuilds_identically_from_movies_dat(settings):
-    matches = build_bridge(ml100k_dir(settings) / "ml-100k.item", MOVIES_DAT)
+    movies = datasets.resolve("movielens-1m", settings, env=suite_env()) / "movies.dat"  # from KGREC_DATA_DIR
+    matches = build_bridge(datasets.resolve("ml100k", settings) / "ml-100k.item", movies)
     assert render_bridge(matches) == BRIDGE_FILE.read_text()
 
 

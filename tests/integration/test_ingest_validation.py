@@ -17,12 +17,12 @@ from kgrec.errors import InputError, KgrecError
 from kgrec.ingest.csvspec import read_csv_spec
 from kgrec.ingest.lastfm import read_lastfm
 from kgrec.ingest.recbole import read_dataset
-from kgrec.settings import PROJECT_ROOT
 from tests.cli_helpers import run_cli
 from tests.conftest import suite_env
 from tests.ingest_fixtures import LASTFM_TINY, TINY, copy_tiny, fingerprint, load_raw
+from tests.paths import REPO
 
-EXAMPLE_CSV = PROJECT_ROOT / "examples" / "csv"
+EXAMPLE_CSV = REPO / "examples" / "csv"
 
 
 def _edit(name: str, fn: Callable[[list[str]], list[str]]) -> Callable[[Path], None]:

@@ -20,9 +20,10 @@ from kgrec.ingest.synthetic import generate
 from kgrec.ingest.validate import validate
 from kgrec.maintenance import wipe_data
 from kgrec.serve import writeback
-from kgrec.settings import PROJECT_ROOT, Settings, load_settings
+from kgrec.settings import Settings, load_settings
 from tests.cli_helpers import run_cli
 from tests.conftest import suite_env
+from tests.paths import REPO
 from tests.serve_fixtures import load_world, make_run, make_world
 
 pytestmark = pytest.mark.slow
@@ -141,7 +142,7 @@ def test_sigkill_mid_ingest_then_rerun_is_exact(graph: Graph, tmp_path: Path) ->
                 fh.write(f"new{u},{items[(u * 7 + j) % len(items)]},{1 + (u + j) % 5},{1_000_000 + j}\n")
     before = graph.run("db/counts")[0]
     proc = subprocess.Popen([sys.executable, "-m", "kgrec", "ingest-events", str(path)], env=suite_env(),
-                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert _wait_for_transaction(graph, "Append validated events", proc, timeout=120), "ingest never started"
         time.sleep(0.5)

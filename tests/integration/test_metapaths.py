@@ -9,12 +9,12 @@ from kgrec import metapaths
 from kgrec.errors import KgrecError
 from kgrec.export import export_graph
 from kgrec.ingest.csvspec import read_csv_spec
-from kgrec.settings import PROJECT_ROOT
 from tests.cli_helpers import run_cli
 from tests.conftest import suite_env
 from tests.ingest_fixtures import load_raw
+from tests.paths import REPO
 
-SPEC = PROJECT_ROOT / "examples" / "csv" / "mapping.yaml"
+SPEC = REPO / "examples" / "csv" / "mapping.yaml"
 
 
 def test_counts_match_adjacency_products(graph):
