@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kgrec import keys
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
 from kgrec.serve.phrases import display_name, is_raw_id, phrase
@@ -52,14 +53,15 @@ def parse_filters(specs: list[str], dataset: str) -> Filters:
             except ValueError:
                 raise KgrecError(f"--filter {spec!r}: {name} must be an integer year") from None
         elif name == "entity":
-            values["entity"] = value if value.startswith(f"{dataset}:") else f"{dataset}:{value}"
+            values["entity"] = keys.qualify(dataset, value)
         else:
             values[name] = value
     return Filters(**values)
 
 
 def user_key(dataset: str, user: str) -> str:
-    return user if user.startswith(f"{dataset}:") else f"{dataset}:{user}"
+    """The key of a user (or item) given by id or key."""
+    return keys.qualify(dataset, user)
 
 
 def recommend(graph: Graph, dataset: str, user_key: str, k: int = 10, filters: Filters = Filters(),
