@@ -285,16 +285,18 @@ class Kgrec:
     # ------------------------------------------------------------ data in and out
 
     @translated
-    def load(self, source: str | RawDataset, /, *, batch_size: int | None = None, **options: Any) -> Loaded:
+    def load(self, source: str | RawDataset, /, *, batch_size: int | None = None, show_progress: bool = False,
+             **options: Any) -> Loaded:
         """Validate a whole dataset, then MERGE it in batches (idempotent). ``source`` is a name
-        (see :func:`read_source` for its options) or an already parsed :class:`RawDataset`."""
+        (see :func:`read_source` for its options) or an already parsed :class:`RawDataset`;
+        ``show_progress`` draws the loader's progress bars (the CLI does)."""
         from kgrec import kg_quality
         from kgrec.ingest.loader import DEFAULT_BATCH, load_plan
         from kgrec.ingest.validate import validate
 
         raw = read_source(source, self.settings, **options) if isinstance(source, str) else source
         plan = validate(raw)
-        report = load_plan(self.graph, plan, batch_size=batch_size or DEFAULT_BATCH)
+        report = load_plan(self.graph, plan, batch_size=batch_size or DEFAULT_BATCH, show_progress=show_progress)
         warning = kg_quality.lift_warning(self.graph, plan.name) if plan.triples else None
         return Loaded(plan.name, plan.counts(), report, warning)
 

@@ -146,48 +146,69 @@ def schema_edges(graph: Graph) -> list[tuple[str, str, str]]:
     return [(r["start"], r["type"], r["end"]) for r in graph.run("graph/schema_patterns")]
 
 
+SCHEMA_POS = {"User": (0.0, 0.0), "Item": (2.2, 0.0), "Entity": (4.8, 0.0)}
+SCHEMA_COLOURS = {"User": "#8dd3c7", "Item": "#fdb462", "Entity": "#bebada"}
+SCHEMA_MAX_TYPES = 8   # relationship types listed per (label, label) pair; the rest are counted
+
+
 def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
-    """Render the label/type schema as a PNG (KG types grouped per label pair)."""
+    """Render the label/type schema as a PNG: one arrow per (label, label) pair with its types in a box;
+    boxes are pushed apart until none overlaps another (or a node)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pos = {"User": (0.0, 0.0), "Item": (1.2, 0.0), "Entity": (2.4, 0.0)}
     groups: dict[tuple[str, str], list[str]] = {}
     for start, rel, end in edges:
-        if start in pos and end in pos:
+        if start in SCHEMA_POS and end in SCHEMA_POS:
             groups.setdefault((start, end), []).append(rel)
-    fig, ax = plt.subplots(figsize=(13, 8))
-    for label, (x, y) in pos.items():
-        ax.add_patch(plt.Circle((x, y), 0.16, color={"User": "#8dd3c7", "Item": "#fdb462",
-                                                      "Entity": "#bebada"}[label], zorder=3))
+    fig, ax = plt.subplots(figsize=(14, 8))
+    for label, (x, y) in SCHEMA_POS.items():
+        ax.add_patch(plt.Circle((x, y), 0.28, color=SCHEMA_COLOURS[label], zorder=3))
         ax.text(x, y, f":{label}", ha="center", va="center", fontsize=13, weight="bold", zorder=4)
-    for (start, end), rels in sorted(groups.items()):
-        _draw_group(ax, pos[start], pos[end], start, end, rels)
-    ax.set_xlim(-0.8, 3.2)
-    ax.set_ylim(-1.5, 1.5)
+    boxes = [_draw_group(ax, start, end, sorted(rels)) for (start, end), rels in sorted(groups.items())]
+    ax.set_xlim(-1.2, 6.2)
+    ax.set_ylim(-2.6, 2.6)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title("kgrec graph schema: (label)-[type]->(label) patterns in the database", fontsize=12)
+    _separate(fig, ax, boxes)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
-def _draw_group(ax: Any, a: tuple[float, float], b: tuple[float, float], start: str, end: str,
-                rels: list[str]) -> None:
-    shown = rels if len(rels) <= 8 else [*rels[:7], f"… {len(rels) - 7} more"]
-    label = "\n".join(shown)
-    if a == b:  # self loop above (User) or below (Item/Entity)
-        up = 1 if start == "User" else -1
-        ax.annotate("", xy=(a[0] + 0.1, a[1] + 0.12 * up), xytext=(a[0] - 0.1, a[1] + 0.12 * up),
-                    arrowprops={"arrowstyle": "->", "connectionstyle": f"arc3,rad={-1.6 * up}"})
-        side = {"User": 0.0, "Item": -0.05, "Entity": 0.25}[start]
-        ax.text(a[0] + side, a[1] + 0.45 * up, label, ha="center", va="bottom" if up > 0 else "top", fontsize=7)
-        return
-    rad = 0.35 if a[0] < b[0] else 0.35
-    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 18, "shrinkB": 18,
-                                                 "connectionstyle": f"arc3,rad={rad}"})
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + (-0.3 if start == "User" else -0.55 if a[0] < b[0] else 0.55)
-    ax.text(mx, my, label, ha="center", va="top" if a[0] < b[0] else "bottom", fontsize=7)
+def _type_list(rels: list[str]) -> str:
+    shown = rels if len(rels) <= SCHEMA_MAX_TYPES else [*rels[:SCHEMA_MAX_TYPES - 1],
+                                                         f"… and {len(rels) - SCHEMA_MAX_TYPES + 1} more types"]
+    return "\n".join(shown)
+
+
+def _draw_group(ax: Any, start: str, end: str, rels: list[str]) -> tuple[Any, int]:
+    """Draw the arrow(s) of one label pair and its type box; return (text, direction to push it: +1 up / -1 down)."""
+    a, b = SCHEMA_POS[start], SCHEMA_POS[end]
+    box = {"boxstyle": "round,pad=0.3", "fc": "white", "ec": SCHEMA_COLOURS[start], "lw": 1.2}
+    if a == b:   # self loop: above the node
+        ax.annotate("", xy=(a[0] + 0.18, a[1] + 0.22), xytext=(a[0] - 0.18, a[1] + 0.22),
+                    arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-1.8"})
+        text = ax.text(a[0], a[1] + 0.75, _type_list(rels), ha="center", va="bottom", fontsize=8, bbox=box)
+        return text, 1
+    up = 1 if a[0] > b[0] else -1     # right-to-left arrows arc above, left-to-right below
+    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 30, "shrinkB": 30,
+                                                 "connectionstyle": "arc3,rad=0.3"})
+    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 0.55 * up
+    text = ax.text(mx, my, _type_list(rels), ha="center", va="bottom" if up > 0 else "top", fontsize=8, bbox=box)
+    return text, up
+
+
+def _separate(fig: Any, ax: Any, boxes: list[tuple[Any, int]], step: float = 0.08, rounds: int = 200) -> None:
+    """Move type boxes away from the nodes (up or down) until no two boxes overlap."""
+    renderer = fig.canvas.get_renderer()
+    for n, (text, direction) in enumerate(boxes):
+        for _ in range(rounds):
+            mine = text.get_window_extent(renderer).expanded(1.04, 1.1)
+            if not any(mine.overlaps(other.get_window_extent(renderer)) for other, _ in boxes[:n]):
+                break
+            x, y = text.get_position()
+            text.set_position((x, y + step * direction))

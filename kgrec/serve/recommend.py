@@ -8,7 +8,7 @@ from typing import Any
 
 from kgrec import keys
 from kgrec.db import Graph
-from kgrec.errors import KgrecError
+from kgrec.errors import KgrecError, NotFoundError
 from kgrec.serve.phrases import display_name, is_raw_id, phrase
 
 MIN_FETCH = 100
@@ -146,9 +146,9 @@ def _check_item(graph: Graph, dataset: str, key: str, version: str | None) -> No
 
 def _raise_for(row: dict[str, Any], what: str, key: str) -> None:
     if row["model"] is None:
-        raise KgrecError("no matching model version", hint="run `kgrec write-back` or check --model")
+        raise NotFoundError("no matching model version", hint="run `kgrec write-back` or check --model")
     if not row["exists"]:
-        raise KgrecError(f"{what} {key!r} is not in the graph")
+        raise NotFoundError(f"{what} {key!r} is not in the graph")
     if not row["has_vector"]:
-        raise KgrecError(f"{what} {key!r} has no embedding in model version {row['model']}",
+        raise NotFoundError(f"{what} {key!r} has no embedding in model version {row['model']}",
                          hint="run `kgrec cold-start` to embed new users and items")
