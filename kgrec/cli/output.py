@@ -65,8 +65,8 @@ def horizontal(rows: Sequence[dict[str, Any]], title: str | None) -> Table:
     return table
 
 
-def vertical(row: dict[str, Any], title: str | None) -> Table:
-    table = Table(title=title, show_header=False, box=None, padding=(0, 1))
+def vertical(row: dict[str, Any]) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column("field", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     for key, value in row.items():
@@ -74,23 +74,39 @@ def vertical(row: dict[str, Any], title: str | None) -> Table:
     return table
 
 
+def transposed(rows: Sequence[dict[str, Any]], title: str | None) -> Table:
+    """One column per row (headed by its first value), one line per field."""
+    table = Table(title=title)
+    first = next(iter(rows[0]))
+    table.add_column(str(first), style="bold", no_wrap=True)
+    for row in rows:
+        table.add_column(format_value(row[first], str(first)), no_wrap=True)
+    for key in list(rows[0])[1:]:
+        table.add_row(str(key), *(format_value(row.get(key), str(key)) for row in rows))
+    return table
+
+
 def fits(console: Console, table: Table) -> bool:
     """Whether ``table`` can be drawn at its natural width (no wrapped or cut cells)."""
-    return Measurement.get(console, console.options, table).maximum <= console.width
+    unbounded = console.options.update_width(1_000_000)     # measure the natural width, not the clamped one
+    return Measurement.get(console, unbounded, table).maximum <= console.width
 
 
 def print_table(console: Console, rows: Sequence[dict[str, Any]], title: str | None = None) -> None:
-    """``rows`` as a table; vertically (one block per row) when it would not fit the terminal."""
+    """``rows`` as a table; when it would not fit the terminal, transposed (a column per row), else
+    vertically (one block of ``field value`` lines per row)."""
     if not rows:
         console.print("(no rows)")
         return
-    table = horizontal(rows, title)
-    if fits(console, table):
-        console.print(table)
-        return
+    for table in (horizontal(rows, title), transposed(rows, title) if len(rows) > 1 else None):
+        if table is not None and fits(console, table):
+            console.print(table)
+            return
     for n, row in enumerate(rows, 1):
         label = f"{title} — {n} of {len(rows)}" if title and len(rows) > 1 else title
-        console.print(vertical(row, label))
+        if label:
+            console.print(Text(label, style="bold"))
+        console.print(vertical(row))
         if n < len(rows):
             console.print()
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kgrec.cli.app import app, console
+from kgrec.cli.app import app, console, err_console
 from kgrec.cli.output import check_format, emit
 from kgrec.cli.session import session
 
@@ -29,7 +29,7 @@ MODEL_COLUMNS = ("version", "dataset", "run_id", "model", "dim", "status", "acti
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
+    with Progress(*columns, console=err_console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def update(label: str, done: int, total: int) -> None:

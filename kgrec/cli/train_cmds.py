@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kgrec.cli.app import app, console
+from kgrec.cli.app import app, console, err_console
 from kgrec.cli.output import CountColumn, RateColumn, check_format, emit
 from kgrec.cli.session import session
 
@@ -23,7 +23,7 @@ FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 
 def _texts_progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), CountColumn("texts"), RateColumn("texts"),
-                    TimeElapsedColumn(), console=console, transient=True)
+                    TimeElapsedColumn(), console=err_console, transient=True)
 
 
 class RichReporter:
@@ -49,7 +49,7 @@ class RichReporter:
 
 def _train_progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console)
+                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err_console)
 
 
 def _show_relations(choice: RelationChoice | None, fmt: str) -> None:
