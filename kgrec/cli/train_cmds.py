@@ -23,7 +23,8 @@ FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 
 def _texts_progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), CountColumn("texts"), RateColumn("texts"),
-                    TimeElapsedColumn(), console=err_console, transient=True)
+                    TimeElapsedColumn(), console=err_console, transient=True,
+                    disable=not err_console.is_terminal)
 
 
 class RichReporter:
@@ -49,7 +50,8 @@ class RichReporter:
 
 def _train_progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err_console)
+                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err_console,
+                    disable=not err_console.is_terminal)
 
 
 def _show_relations(choice: RelationChoice | None, fmt: str) -> None:

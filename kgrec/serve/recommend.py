@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from kgrec import keys
+from kgrec import keys, numbers
 from kgrec.db import Graph
-from kgrec.errors import KgrecError, NotFoundError
+from kgrec.errors import InputError, KgrecError, NotFoundError
 from kgrec.serve.phrases import display_name, is_raw_id, phrase
 
 MIN_FETCH = 100
@@ -49,9 +49,9 @@ def parse_filters(specs: list[str], dataset: str) -> Filters:
         value = value.strip()
         if name in ("min-year", "max-year"):
             try:
-                values[name.replace("-", "_")] = int(value)
-            except ValueError:
-                raise KgrecError(f"--filter {spec!r}: {name} must be an integer year") from None
+                values[name.replace("-", "_")] = numbers.parse_year(value, path="--filter", column=None)
+            except InputError:
+                raise KgrecError(f"--filter {spec!r}: {name} must be an integer year (1..9999)") from None
         elif name == "entity":
             values["entity"] = keys.qualify(dataset, value)
         else:
