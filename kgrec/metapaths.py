@@ -146,14 +146,18 @@ def schema_edges(graph: Graph) -> list[tuple[str, str, str]]:
     return [(r["start"], r["type"], r["end"]) for r in graph.run("graph/schema_patterns")]
 
 
-SCHEMA_POS = {"User": (0.0, 0.0), "Item": (2.2, 0.0), "Entity": (4.8, 0.0)}
+SCHEMA_POS = {"User": (0.0, 0.0), "Item": (3.0, 0.0), "Entity": (6.0, 0.0)}
 SCHEMA_COLOURS = {"User": "#8dd3c7", "Item": "#fdb462", "Entity": "#bebada"}
 SCHEMA_MAX_TYPES = 8   # relationship types listed per (label, label) pair; the rest are counted
+# where each pair's type box goes: (x, y) offset from the pair's anchor, horizontal and vertical alignment
+SCHEMA_BOX = {"loop-up": (0.0, 0.75, "center", "bottom"), "loop-right": (0.8, 0.0, "left", "center"),
+              "above": (-0.3, 0.6, "left", "bottom"), "below": (0.0, -0.6, "center", "top")}
 
 
-def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
+def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> list[Any]:
     """Render the label/type schema as a PNG: one arrow per (label, label) pair with its types in a box;
-    boxes are pushed apart until none overlaps another (or a node)."""
+    boxes that would overlap are pushed apart, and the title goes above the highest one. Returns the
+    boxes' and the title's extents in pixels (for tests)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -163,20 +167,26 @@ def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
     for start, rel, end in edges:
         if start in SCHEMA_POS and end in SCHEMA_POS:
             groups.setdefault((start, end), []).append(rel)
-    fig, ax = plt.subplots(figsize=(14, 8))
+    fig, ax = plt.subplots(figsize=(15, 8))
     for label, (x, y) in SCHEMA_POS.items():
-        ax.add_patch(plt.Circle((x, y), 0.28, color=SCHEMA_COLOURS[label], zorder=3))
+        ax.add_patch(plt.Circle((x, y), 0.32, color=SCHEMA_COLOURS[label], zorder=3))
         ax.text(x, y, f":{label}", ha="center", va="center", fontsize=13, weight="bold", zorder=4)
     boxes = [_draw_group(ax, start, end, sorted(rels)) for (start, end), rels in sorted(groups.items())]
-    ax.set_xlim(-1.2, 6.2)
-    ax.set_ylim(-2.6, 2.6)
+    ax.set_xlim(-1.0, 9.0)
+    ax.set_ylim(-2.4, 2.4)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title("kgrec graph schema: (label)-[type]->(label) patterns in the database", fontsize=12)
     _separate(fig, ax, boxes)
+    top = max([text.get_window_extent(fig.canvas.get_renderer()).y1 for text, _ in boxes],
+              default=ax.transData.transform((0, 1.0))[1])
+    title_y = ax.transData.inverted().transform((0, top + 25))[1]
+    title = ax.text(4.0, title_y, "kgrec graph schema: (label)-[type]->(label) patterns in the database",
+                    ha="center", va="bottom", fontsize=13)
+    extents = [t.get_window_extent(fig.canvas.get_renderer()) for t in [*(b for b, _ in boxes), title]]
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+    return extents
 
 
 def _type_list(rels: list[str]) -> str:
@@ -186,20 +196,25 @@ def _type_list(rels: list[str]) -> str:
 
 
 def _draw_group(ax: Any, start: str, end: str, rels: list[str]) -> tuple[Any, int]:
-    """Draw the arrow(s) of one label pair and its type box; return (text, direction to push it: +1 up / -1 down)."""
+    """Draw the arrow of one label pair and its type box; return (text, direction to push it: +1 up / -1 down)."""
     a, b = SCHEMA_POS[start], SCHEMA_POS[end]
-    box = {"boxstyle": "round,pad=0.3", "fc": "white", "ec": SCHEMA_COLOURS[start], "lw": 1.2}
-    if a == b:   # self loop: above the node
-        ax.annotate("", xy=(a[0] + 0.18, a[1] + 0.22), xytext=(a[0] - 0.18, a[1] + 0.22),
-                    arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-1.8"})
-        text = ax.text(a[0], a[1] + 0.75, _type_list(rels), ha="center", va="bottom", fontsize=8, bbox=box)
-        return text, 1
-    up = 1 if a[0] > b[0] else -1     # right-to-left arrows arc above, left-to-right below
-    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 30, "shrinkB": 30,
-                                                 "connectionstyle": "arc3,rad=0.3"})
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 0.55 * up
-    text = ax.text(mx, my, _type_list(rels), ha="center", va="bottom" if up > 0 else "top", fontsize=8, bbox=box)
-    return text, up
+    style = {"boxstyle": "round,pad=0.35", "fc": "white", "ec": SCHEMA_COLOURS[start], "lw": 1.2}
+    if a == b:
+        right = start == "Entity"     # the right-most node loops to the right, the others above
+        if right:
+            ax.annotate("", xy=(a[0] + 0.27, a[1] - 0.2), xytext=(a[0] + 0.27, a[1] + 0.2),
+                        arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-1.8"})
+        else:
+            ax.annotate("", xy=(a[0] + 0.2, a[1] + 0.27), xytext=(a[0] - 0.2, a[1] + 0.27),
+                        arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-1.8"})
+        place, anchor = ("loop-right" if right else "loop-up"), a
+    else:
+        ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 34, "shrinkB": 34,
+                                                     "connectionstyle": "arc3,rad=0.3"})
+        place, anchor = ("above" if a[0] > b[0] else "below"), ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    dx, dy, ha, va = SCHEMA_BOX[place]
+    text = ax.text(anchor[0] + dx, anchor[1] + dy, _type_list(rels), ha=ha, va=va, fontsize=8, bbox=style)
+    return text, -1 if place == "below" else 1
 
 
 def _separate(fig: Any, ax: Any, boxes: list[tuple[Any, int]], step: float = 0.08, rounds: int = 200) -> None:
