@@ -52,10 +52,10 @@ def ensure_dataset(graph: Graph, dataset: str, scale: float | None) -> str:
 
         raw = generate(int(943 * scale), int(1682 * scale), int(100_000 * scale), 7, dataset)
     else:
-        from kgrec.ingest import sources
+        from kgrec import datasets
         from kgrec.ingest.recbole import read_dataset
 
-        raw = read_dataset(sources.ml100k_dir(graph.settings), "ml-100k", dataset)
+        raw = read_dataset(datasets.resolve("ml100k", graph.settings), "ml-100k", dataset)
     load_plan(graph, validate(raw), show_progress=False)
     return dataset
 

@@ -67,11 +67,16 @@ def check_identifier(name: str, whitelist: set[str] | frozenset[str] | None = No
     return name
 
 
+def quote_identifier(name: str) -> str:
+    """``name`` as a backtick-quoted Cypher identifier (a backtick inside is doubled)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def splice(name: str, /, **identifiers: tuple[str, set[str] | frozenset[str]]) -> str:
-    """Load statement ``name`` and replace ``{{key}}`` markers by whitelisted identifiers."""
+    """Load statement ``name`` and replace ``{{key}}`` markers by whitelisted, backtick-quoted identifiers."""
     text = statement(name)
     for key, (value, whitelist) in identifiers.items():
-        text = text.replace("{{" + key + "}}", check_identifier(value, whitelist, key))
+        text = text.replace("{{" + key + "}}", quote_identifier(check_identifier(value, whitelist, key)))
     if "{{" in text:
         raise KgrecError(f"statement {name} has unfilled markers")
     return text

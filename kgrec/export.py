@@ -15,6 +15,7 @@ from kgrec.cypher import splice, statement
 from kgrec.data import LABELS, SPLIT_CODES, GraphData
 from kgrec.db import Graph, refuse_incomplete
 from kgrec.errors import KgrecError
+from kgrec.keys import prefix as key_prefix
 
 KG_LABELS = ("Item", "Entity")
 
@@ -25,7 +26,7 @@ def export_graph(graph: Graph, dataset: str, batch_size: int = 20000) -> GraphDa
     if record is None:
         raise KgrecError(f"dataset {dataset!r} is not loaded", hint="run `kgrec load …` first")
     refuse_incomplete(record, "train on")
-    prefix = f"{dataset}:"
+    prefix = key_prefix(dataset)
     keys, texts = {}, {}
     for label in LABELS:
         keys[label], texts[label] = _nodes(graph, label, prefix, batch_size)

@@ -35,6 +35,7 @@ from kgrec.cypher import splice, statement
 from kgrec.data import GraphData
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
+from kgrec.keys import prefix as keys_prefix
 
 ALL = "(all)"
 KG_LABELS = frozenset({"Item", "Entity"})
@@ -436,7 +437,7 @@ def read_kg_arrays(graph: Graph, dataset: str, batch_size: int = 20_000) -> KgAr
     record = graph.run("load/dataset", name=dataset)[0]["dataset"]
     if record is None:
         raise KgrecError(f"dataset {dataset!r} is not loaded", hint="see `kgrec graph stats`")
-    prefix = f"{dataset}:"
+    prefix = keys_prefix(dataset)
     per_page = max(1, batch_size * max(record.get("count_items") or 1, 1) // max(record.get("count_events") or 1, 1))
     keys, genres, events_item, user_keys = [], [], [], []
     for page in graph.pages(statement("kg/items"), prefix, min(per_page, batch_size)):

@@ -146,48 +146,84 @@ def schema_edges(graph: Graph) -> list[tuple[str, str, str]]:
     return [(r["start"], r["type"], r["end"]) for r in graph.run("graph/schema_patterns")]
 
 
-def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> None:
-    """Render the label/type schema as a PNG (KG types grouped per label pair)."""
+SCHEMA_POS = {"User": (0.0, 0.0), "Item": (3.0, 0.0), "Entity": (6.0, 0.0)}
+SCHEMA_COLOURS = {"User": "#8dd3c7", "Item": "#fdb462", "Entity": "#bebada"}
+SCHEMA_MAX_TYPES = 8   # relationship types listed per (label, label) pair; the rest are counted
+# where each pair's type box goes: (x, y) offset from the pair's anchor, horizontal and vertical alignment
+SCHEMA_BOX = {"loop-up": (0.0, 0.75, "center", "bottom"), "loop-right": (0.8, 0.0, "left", "center"),
+              "above": (-0.3, 0.6, "left", "bottom"), "below": (0.0, -0.6, "center", "top")}
+
+
+def draw_schema(edges: list[tuple[str, str, str]], path: Path) -> list[Any]:
+    """Render the label/type schema as a PNG: one arrow per (label, label) pair with its types in a box;
+    boxes that would overlap are pushed apart, and the title goes above the highest one. Returns the
+    boxes' and the title's extents in pixels (for tests)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    pos = {"User": (0.0, 0.0), "Item": (1.2, 0.0), "Entity": (2.4, 0.0)}
     groups: dict[tuple[str, str], list[str]] = {}
     for start, rel, end in edges:
-        if start in pos and end in pos:
+        if start in SCHEMA_POS and end in SCHEMA_POS:
             groups.setdefault((start, end), []).append(rel)
-    fig, ax = plt.subplots(figsize=(13, 8))
-    for label, (x, y) in pos.items():
-        ax.add_patch(plt.Circle((x, y), 0.16, color={"User": "#8dd3c7", "Item": "#fdb462",
-                                                      "Entity": "#bebada"}[label], zorder=3))
+    fig, ax = plt.subplots(figsize=(15, 8))
+    for label, (x, y) in SCHEMA_POS.items():
+        ax.add_patch(plt.Circle((x, y), 0.32, color=SCHEMA_COLOURS[label], zorder=3))
         ax.text(x, y, f":{label}", ha="center", va="center", fontsize=13, weight="bold", zorder=4)
-    for (start, end), rels in sorted(groups.items()):
-        _draw_group(ax, pos[start], pos[end], start, end, rels)
-    ax.set_xlim(-0.8, 3.2)
-    ax.set_ylim(-1.5, 1.5)
+    boxes = [_draw_group(ax, start, end, sorted(rels)) for (start, end), rels in sorted(groups.items())]
+    ax.set_xlim(-1.0, 9.0)
+    ax.set_ylim(-2.4, 2.4)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title("kgrec graph schema: (label)-[type]->(label) patterns in the database", fontsize=12)
+    _separate(fig, ax, boxes)
+    top = max([text.get_window_extent(fig.canvas.get_renderer()).y1 for text, _ in boxes],
+              default=ax.transData.transform((0, 1.0))[1])
+    title_y = ax.transData.inverted().transform((0, top + 25))[1]
+    title = ax.text(4.0, title_y, "kgrec graph schema: (label)-[type]->(label) patterns in the database",
+                    ha="center", va="bottom", fontsize=13)
+    extents = [t.get_window_extent(fig.canvas.get_renderer()) for t in [*(b for b, _ in boxes), title]]
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
+    return extents
 
 
-def _draw_group(ax: Any, a: tuple[float, float], b: tuple[float, float], start: str, end: str,
-                rels: list[str]) -> None:
-    shown = rels if len(rels) <= 8 else [*rels[:7], f"… {len(rels) - 7} more"]
-    label = "\n".join(shown)
-    if a == b:  # self loop above (User) or below (Item/Entity)
-        up = 1 if start == "User" else -1
-        ax.annotate("", xy=(a[0] + 0.1, a[1] + 0.12 * up), xytext=(a[0] - 0.1, a[1] + 0.12 * up),
-                    arrowprops={"arrowstyle": "->", "connectionstyle": f"arc3,rad={-1.6 * up}"})
-        side = {"User": 0.0, "Item": -0.05, "Entity": 0.25}[start]
-        ax.text(a[0] + side, a[1] + 0.45 * up, label, ha="center", va="bottom" if up > 0 else "top", fontsize=7)
-        return
-    rad = 0.35 if a[0] < b[0] else 0.35
-    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 18, "shrinkB": 18,
-                                                 "connectionstyle": f"arc3,rad={rad}"})
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + (-0.3 if start == "User" else -0.55 if a[0] < b[0] else 0.55)
-    ax.text(mx, my, label, ha="center", va="top" if a[0] < b[0] else "bottom", fontsize=7)
+def _type_list(rels: list[str]) -> str:
+    shown = rels if len(rels) <= SCHEMA_MAX_TYPES else [*rels[:SCHEMA_MAX_TYPES - 1],
+                                                         f"… and {len(rels) - SCHEMA_MAX_TYPES + 1} more types"]
+    return "\n".join(shown)
+
+
+def _draw_group(ax: Any, start: str, end: str, rels: list[str]) -> tuple[Any, int]:
+    """Draw the arrow of one label pair and its type box; return (text, direction to push it: +1 up / -1 down)."""
+    a, b = SCHEMA_POS[start], SCHEMA_POS[end]
+    style = {"boxstyle": "round,pad=0.35", "fc": "white", "ec": SCHEMA_COLOURS[start], "lw": 1.2}
+    if a == b:
+        right = start == "Entity"     # the right-most node loops to the right, the others above
+        if right:
+            ax.annotate("", xy=(a[0] + 0.27, a[1] - 0.2), xytext=(a[0] + 0.27, a[1] + 0.2),
+                        arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-1.8"})
+        else:
+            ax.annotate("", xy=(a[0] + 0.2, a[1] + 0.27), xytext=(a[0] - 0.2, a[1] + 0.27),
+                        arrowprops={"arrowstyle": "->", "connectionstyle": "arc3,rad=-1.8"})
+        place, anchor = ("loop-right" if right else "loop-up"), a
+    else:
+        ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": 34, "shrinkB": 34,
+                                                     "connectionstyle": "arc3,rad=0.3"})
+        place, anchor = ("above" if a[0] > b[0] else "below"), ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    dx, dy, ha, va = SCHEMA_BOX[place]
+    text = ax.text(anchor[0] + dx, anchor[1] + dy, _type_list(rels), ha=ha, va=va, fontsize=8, bbox=style)
+    return text, -1 if place == "below" else 1
+
+
+def _separate(fig: Any, ax: Any, boxes: list[tuple[Any, int]], step: float = 0.08, rounds: int = 200) -> None:
+    """Move type boxes away from the nodes (up or down) until no two boxes overlap."""
+    renderer = fig.canvas.get_renderer()
+    for n, (text, direction) in enumerate(boxes):
+        for _ in range(rounds):
+            mine = text.get_window_extent(renderer).expanded(1.04, 1.1)
+            if not any(mine.overlaps(other.get_window_extent(renderer)) for other, _ in boxes[:n]):
+                break
+            x, y = text.get_position()
+            text.set_position((x, y + step * direction))

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kgrec import keys
 from kgrec.cypher import statement
 from kgrec.data import GraphData
 from kgrec.db import Graph
@@ -70,9 +71,9 @@ def resolve_key(graph: Graph, user: str, dataset: str | None) -> str:
     if not user.strip():
         raise KgrecError("--user is empty")
     if dataset is not None:
-        return user if user.startswith(f"{dataset}:") else f"{dataset}:{user}"
+        return keys.qualify(dataset, user)
     names = [r["name"] for r in graph.read("load/datasets")]
-    candidates = [user] + [f"{name}:{user}" for name in names]
+    candidates = [user] + [keys.node_key(name, user) for name in names]
     found = [r["key"] for r in graph.read("privacy/existing_keys", keys=candidates)]
     if not found:
         raise KgrecError(f"user {user[:80]!r} is in no loaded dataset",

@@ -13,7 +13,7 @@ import sys
 
 from kgrec.cli import data_cmds, db_cmds, kg_cmds, privacy_cmds, serve_cmds, train_cmds  # noqa: F401  (register commands)
 from kgrec.cli.app import app, last_settings
-from kgrec.errors import KgrecError
+from kgrec.errors import KgrecError, cypher_error
 
 MAX_MESSAGE = 600
 DEBUG_HINT = "re-run with --debug (or KGREC_DEBUG=1) for the traceback"
@@ -58,7 +58,7 @@ def describe(exc: BaseException) -> tuple[str, str | None] | None:
     if isinstance(exc, ne.TransientError):
         return f"Neo4j is busy: {exc.message or exc.code} (gave up after retrying)", "re-run the command"
     if isinstance(exc, ne.ClientError):
-        return f"Neo4j refused the request: {exc.message or exc.code}", None
+        return str(cypher_error(exc)), None
     if isinstance(exc, ne.Neo4jError | ne.DriverError):
         return f"Neo4j error ({type(exc).__name__}): {getattr(exc, 'message', None) or exc}", None
     if isinstance(exc, OSError):

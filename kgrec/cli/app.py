@@ -8,7 +8,6 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from kgrec.errors import KgrecError
 from kgrec.settings import Settings, load_settings
@@ -98,20 +97,7 @@ def last_settings() -> Settings | None:
 
 
 def print_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
-    if not rows:
-        console.print("(no rows)")
-        return
-    table = Table(title=title)
-    for column in rows[0]:
-        table.add_column(str(column))
-    for row in rows:
-        table.add_row(*(_fmt(v) for v in row.values()))
-    console.print(table)
+    """A table that fits the terminal (see :mod:`kgrec.cli.output`)."""
+    from kgrec.cli.output import print_table as render
 
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    if isinstance(value, list) and len(value) > 8:
-        return f"[{', '.join(map(str, value[:4]))}, … ({len(value)} values)]"
-    return str(value)
+    render(console, rows, title)

@@ -7,11 +7,11 @@ from typing import Optional
 
 import typer
 
-from kgrec import datasets, kg_quality, metapaths
-from kgrec.cli.app import app, console, print_table, settings_of
-from kgrec.db import Graph
-from kgrec.ingest.loader import DEFAULT_BATCH, load_plan
-from kgrec.ingest.validate import RawDataset, validate
+from kgrec import datasets, metapaths
+from kgrec.cli.app import app, console, settings_of
+from kgrec.cli.output import check_format, emit
+from kgrec.cli.session import session
+from kgrec.ingest.loader import DEFAULT_BATCH
 
 load_app = typer.Typer(help="Load a dataset into Neo4j. The whole input is parsed and validated first "
                             "(errors name file, line and column; nothing is written on error), then "
@@ -29,6 +29,7 @@ app.add_typer(graph_app, name="graph")
 
 BATCH_OPTION = typer.Option(DEFAULT_BATCH, "--batch-size", min=1, help="Rows per transaction.")
 DATASET_OPTION = typer.Option(None, "--dataset", help="Dataset name (default: the only one loaded).")
+FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 FROM_OPTION = typer.Option(None, "--from", "--dir", help="Folder with the dataset's files (DIR/<folder>/ or DIR/); "
                                                          "else KGREC_DATA_DIR, the home cache, a download.")
 
@@ -56,21 +57,20 @@ def datasets_fetch(ctx: typer.Context, name: str = typer.Argument(..., help="Dat
     console.print(f"{name}: {len(datasets.get(name).files)} files verified (sha256) in {cached}")
 
 
-def _load(ctx: typer.Context, raw: RawDataset, batch_size: int) -> None:
-    plan = validate(raw)
-    counts = plan.counts()
-    console.print(f"validated {plan.name}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
-    with Graph(settings_of(ctx)) as graph:
-        report = load_plan(graph, plan, batch_size=batch_size)
-        kg_warning = kg_quality.lift_warning(graph, plan.name) if plan.triples else None
-    print_table(report.table(), title=f"load {plan.name}")
+def _load(ctx: typer.Context, source: str, batch_size: int, **options) -> None:
+    """One API call (:meth:`kgrec.api.Kgrec.load`), then the summary."""
+    with session(ctx) as kg:
+        loaded = kg.load(source, batch_size=batch_size, show_progress=True, **options)
+    report = loaded.report
+    console.print(f"validated {loaded.dataset}: " + ", ".join(f"{v:,} {k}" for k, v in loaded.validated.items()))
+    emit(console, report.table(), "table", title=f"load {loaded.dataset}")
     rows = sum(s.rows for s in report.steps)
     verdict = "nothing changed (already loaded)" if report.created == 0 else f"{report.created:,} created"
     console.print(f"{rows:,} rows in {report.seconds:.1f}s ({rows / max(report.seconds, 1e-9):,.0f} rows/s); "
                   f"{verdict}.")
-    if kg_warning:
-        console.print(f"warning: {kg_warning}", style="yellow", markup=False)
-    if plan.triples:
+    if loaded.kg_warning:
+        console.print(f"warning: {loaded.kg_warning}", style="yellow", markup=False)
+    if loaded.validated.get("triples"):
         console.print(f"KG links: {report.linked:,} of {report.items:,} items linked, {report.unlinked:,} unlinked.")
     if report.pruned.total:
         pruned = report.pruned
@@ -85,9 +85,7 @@ def load_recbole(ctx: typer.Context,
                  dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset name in the graph."),
                  batch_size: int = BATCH_OPTION) -> None:
     """Any dataset in RecBole's atomic format (typed headers; pre-split .train/.valid/.test.inter)."""
-    from kgrec.ingest.recbole import read_dataset
-
-    _load(ctx, read_dataset(directory, name, dataset), batch_size)
+    _load(ctx, "recbole", batch_size, directory=directory, name=name, dataset=dataset)
 
 
 @load_app.command("ml100k")
@@ -98,13 +96,7 @@ def load_ml100k(ctx: typer.Context, dataset: str = typer.Option("ml100k", "--dat
     RecBole's ml-100k.link is keyed by MovieLens-1M ids; kgrec re-keys it to ml-100k ids through the
     shipped title+year bridge (kgrec/ingest/ml100k_ml1m_bridge.tsv). Re-running this on a graph loaded
     with the old, wrong links removes them."""
-    from kgrec.ingest.ml100k_bridge import rekey_links
-    from kgrec.ingest.recbole import read_dataset
-
-    directory = datasets.resolve("ml100k", settings_of(ctx), from_dir)
-    raw = read_dataset(directory, "ml-100k", dataset)
-    rekey_links(raw)
-    _load(ctx, raw, batch_size)
+    _load(ctx, "ml100k", batch_size, from_dir=from_dir, dataset=dataset)
 
 
 @load_app.command("lastfm")
@@ -113,10 +105,7 @@ def load_lastfm(ctx: typer.Context,
                 dataset: str = typer.Option("lastfm", "--dataset", help="Dataset name."),
                 batch_size: int = BATCH_OPTION) -> None:
     """Last.fm listens (weights), artist names, friendships and the Freebase KG (sha256 pinned)."""
-    from kgrec.ingest.lastfm import read_lastfm
-
-    directory = datasets.resolve("lastfm", settings_of(ctx), from_dir)
-    _load(ctx, read_lastfm(directory, dataset, check_sums=False), batch_size)
+    _load(ctx, "lastfm", batch_size, from_dir=from_dir, dataset=dataset)
 
 
 @load_app.command("csv")
@@ -125,9 +114,7 @@ def load_csv(ctx: typer.Context,
              dataset: Optional[str] = typer.Option(None, "--dataset", help="Override the spec's dataset name."),
              batch_size: int = BATCH_OPTION) -> None:
     """Your own CSV files described by a YAML mapping (users, items, entities, events, relations)."""
-    from kgrec.ingest.csvspec import read_csv_spec
-
-    _load(ctx, read_csv_spec(spec, dataset), batch_size)
+    _load(ctx, "csv", batch_size, spec=spec, dataset=dataset)
 
 
 @load_app.command("synthetic")
@@ -137,42 +124,47 @@ def load_synthetic(ctx: typer.Context,
                    dataset: str = typer.Option("synthetic", "--dataset", help="Dataset name."),
                    batch_size: int = BATCH_OPTION) -> None:
     """A seeded KG with Zipf-skewed popularity, typed entities and item text (same seed, same data)."""
-    from kgrec.ingest.synthetic import generate
-
-    _load(ctx, generate(users, items, events, seed, dataset), batch_size)
+    _load(ctx, "synthetic", batch_size, users=users, items=items, events=events, seed=seed, dataset=dataset)
 
 
 @metapaths_app.callback()
 def metapaths_list(ctx: typer.Context, dataset: Optional[str] = DATASET_OPTION,
-                   max_length: int = typer.Option(4, "--max-length", help="Longest metapath in hops (2-4).")
-                   ) -> None:
+                   max_length: int = typer.Option(4, "--max-length", help="Longest metapath in hops (2-4)."),
+                   fmt: str = FORMAT_OPTION) -> None:
     """List metapaths U…I (U-I-U-I, U-I-E-I, U-U-I, …) with exact walk counts (degree products)."""
     if ctx.invoked_subcommand is not None:
         return
-    with Graph(settings_of(ctx)) as graph:
-        rows = metapaths.metapath_counts(graph, dataset, max_length)
-    print_table(rows, title="metapaths (instances = walks, either direction)")
+    check_format(fmt)
+    with session(ctx) as kg:
+        rows = metapaths.metapath_counts(kg.graph, dataset, max_length)
+    emit(console, rows, fmt, title="metapaths (instances = walks, either direction)")
 
 
 @metapaths_app.command("sample")
 def metapaths_sample(ctx: typer.Context,
                      path: str = typer.Option(..., "--path", help="Node types joined by '-', e.g. U-I-E-I."),
                      limit: int = typer.Option(10, "--limit", help="Instances to show."),
-                     dataset: Optional[str] = DATASET_OPTION) -> None:
+                     dataset: Optional[str] = DATASET_OPTION, fmt: str = FORMAT_OPTION) -> None:
     """Random instances of one metapath (names along the path and relationship types)."""
-    with Graph(settings_of(ctx)) as graph:
-        rows = metapaths.sample(graph, path, limit, dataset)
-    print_table([{"path": " - ".join(map(str, r["names"])), "relationships": " / ".join(r["relationships"])}
-                 for r in rows], title=f"{path.upper()} samples")
+    check_format(fmt)
+    with session(ctx) as kg:
+        rows = metapaths.sample(kg.graph, path, limit, dataset)
+    emit(console, [{"path": " - ".join(map(str, r["names"])), "relationships": " / ".join(r["relationships"])}
+                   for r in rows], fmt, title=f"{path.upper()} samples")
 
 
 @graph_app.command("stats")
-def graph_stats(ctx: typer.Context, dataset: Optional[str] = typer.Option(None, "--dataset")) -> None:
+def graph_stats(ctx: typer.Context, dataset: Optional[str] = typer.Option(None, "--dataset"),
+                fmt: str = FORMAT_OPTION) -> None:
     """Node counts per label and relationship counts per type (per dataset)."""
-    with Graph(settings_of(ctx)) as graph:
-        labels, rels = metapaths.graph_stats(graph, dataset)
-    print_table(labels, title="nodes")
-    print_table(rels, title="relationships")
+    check_format(fmt)
+    with session(ctx) as kg:
+        labels, rels = metapaths.graph_stats(kg.graph, dataset)
+    if fmt == "json":
+        emit(console, {"nodes": labels, "relationships": rels}, fmt)
+        return
+    emit(console, labels, fmt, title="nodes")
+    emit(console, rels, fmt, title="relationships")
 
 
 @graph_app.command("schema")
@@ -181,7 +173,7 @@ def graph_schema(ctx: typer.Context,
                                           help="Where to write the picture (the README's is docs/img/graph_model.png).")
                  ) -> None:
     """Draw the (label)-[type]->(label) patterns present in the database as a PNG."""
-    with Graph(settings_of(ctx)) as graph:
-        edges = metapaths.schema_edges(graph)
+    with session(ctx) as kg:
+        edges = metapaths.schema_edges(kg.graph)
     metapaths.draw_schema(edges, png)
     console.print(f"{len(edges)} (label, type, label) patterns drawn to {png}")

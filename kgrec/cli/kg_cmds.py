@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import typer
 
 from kgrec import kg_quality
-from kgrec.cli.app import app, console, print_table, settings_of
-from kgrec.db import Graph
-from kgrec.errors import KgrecError
+from kgrec.cli.app import app, console
+from kgrec.cli.output import check_format, emit
+from kgrec.cli.session import session
 
 kg_app = typer.Typer(help="Knowledge-graph quality: does the KG connect items the same users consume?",
                      no_args_is_help=True)
@@ -28,14 +27,13 @@ def kg_check(ctx: typer.Context,
              seed: int = typer.Option(kg_quality.DEFAULT_SEED, "--seed", help="Sampling and bootstrap seed."),
              fmt: str = typer.Option("table", "--format", help="table or json.")) -> None:
     """Per relation and for the whole KG: items, entities, triples, co-consumption lift, genre coherence."""
-    if fmt not in ("table", "json"):
-        raise KgrecError(f"--format {fmt!r}: use table or json")
-    with Graph(settings_of(ctx)) as graph:
-        report = kg_quality.check(graph, dataset, pairs, resamples, seed)
+    check_format(fmt)
+    with session(ctx) as kg:
+        report = kg.kg_check(dataset, pairs=pairs, resamples=resamples, seed=seed)
     if fmt == "json":
-        print(json.dumps(report.to_dict(), indent=2))
+        emit(console, report.to_dict(), fmt)
     else:
-        print_table(report.rows(), title=report.title())
+        emit(console, report.rows(), fmt, report.title())
         console.print("O/E = co-consumers observed / expected from the items' popularity (Σ|Ui∩Uj| / Σ|Ui||Uj|/N); "
                       "lift = O/E of item pairs sharing a KG node (each hub weighs the same) / O/E of random pairs "
                       "of the same items; verdict 'signal' = whole 95% interval above 1 (docs/KG_QUALITY.md).")

@@ -7,10 +7,8 @@ from typing import Optional
 
 import typer
 
-from kgrec.cli.app import app, console, settings_of
-from kgrec.db import Graph
-from kgrec.privacy import forget_user
-from kgrec.train.runs import runs_root
+from kgrec.cli.app import app, console
+from kgrec.cli.session import session
 
 
 @app.command("forget")
@@ -23,9 +21,8 @@ def forget_cmd(
 ) -> None:
     """Erase USER: node, events, friendships, every model version's vector, text-cache entry, and their rows
     in recorded runs (those runs are marked and can no longer be written back)."""
-    settings = settings_of(ctx)
-    with Graph(settings) as graph:
-        report = forget_user(graph, user, dataset, settings.home / "text-cache", [runs_dir or runs_root()])
+    with session(ctx, runs_dir) as kg:
+        report = kg.forget(user, dataset)
     if not report.found:
         console.print(f"No trace of {report.key} found (nothing to forget).")
         return

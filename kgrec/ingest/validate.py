@@ -15,6 +15,7 @@ from typing import Any
 
 from kgrec.cypher import SAFE_IDENTIFIER
 from kgrec.errors import InputError
+from kgrec.keys import node_key
 from kgrec.numbers import show
 
 RESERVED_TYPES = frozenset({"INTERACTED", "FRIEND"})
@@ -99,7 +100,8 @@ class LoadPlan:
 
 
 def key(dataset: str, ext_id: str) -> str:
-    return f"{dataset}:{ext_id}"
+    """The node key (see :mod:`kgrec.keys`)."""
+    return node_key(dataset, ext_id)
 
 
 def relation_type(name: str, where: Where) -> str:

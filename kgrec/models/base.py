@@ -112,6 +112,11 @@ class Recommender(nn.Module):
     def extra_embeddings(self) -> dict[str, np.ndarray]:
         return {}
 
+    def kg_loss_triples(self) -> np.ndarray | None:
+        """(head, relation, tail) node ids the trainer samples KG-loss batches from (``Batch.kg``);
+        None for models without a KG loss."""
+        return None
+
     def kg_attention(self) -> dict[tuple[str, str, str], np.ndarray]:
         """Per KG edge type, the model's (head->tail, tail->head) weight of each edge, for path
         explanations; empty for models without edge attention (explanations then use similarity)."""

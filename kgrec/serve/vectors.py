@@ -17,7 +17,7 @@ import numpy as np
 
 from kgrec.data import GraphData
 from kgrec.errors import KgrecError
-from kgrec.train.runs import runs_root
+from kgrec.train.runs import RunStore
 
 NORM_HEADROOM = 1.25  # M = headroom x the largest trained item norm, so cold items fit too
 
@@ -35,21 +35,12 @@ class Run:
         return int(self.embeddings["Item"].shape[1])
 
 
-def run_directory(run: str, runs_dir: Path | None = None) -> Path:
+def run_directory(run: str | Path, runs_dir: Path | None = None) -> Path:
     """``run`` is a run id under ``runs/`` (or $KGREC_RUNS_DIR) or a path to a run directory."""
-    runs_dir = runs_dir or runs_root()
-    path = Path(run)
-    if path.is_dir():
-        return path
-    if "/" in run or run.startswith("."):
-        raise KgrecError(f"run directory {run} does not exist")
-    path = runs_dir / run
-    if not path.is_dir():
-        raise KgrecError(f"run {run!r} not found under {runs_dir}", hint="list runs with `ls runs/`")
-    return path
+    return RunStore(runs_dir).find(run)
 
 
-def load_run(run: str, runs_dir: Path | None = None) -> Run:
+def load_run(run: str | Path, runs_dir: Path | None = None) -> Run:
     """Load keys (graph/) and embeddings.npz of a training run, checking that they line up."""
     directory = run_directory(run, runs_dir)
     from kgrec.privacy import refuse_forgotten_run  # a run scrubbed by `kgrec forget` is never served

@@ -9,50 +9,31 @@ and the index is ONLINE, so they never see a mix. Any failure removes the partia
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from kgrec.cypher import splice
-from kgrec.db import Graph, vector_rows
+from kgrec.db import Graph
 from kgrec.errors import KgrecError
 from kgrec.serve import coldstart
 from kgrec.serve.phrases import phrase_rows
 from kgrec.serve.vectors import Run, augment_items, augment_queries, load_run, max_norm_for
+from kgrec.serve.versions import (  # noqa: F401  (re-exported: writeback.get_model etc.)
+    BATCH_SIZE,
+    LABELS,
+    ModelVersion,
+    Progress,
+    activate_version,
+    get_model,
+    list_models,
+    names_for,
+    write_vectors,
+)
 from kgrec.train.runs import load_attention
 
-LABELS = frozenset({"User", "Item", "Entity"})
-BATCH_SIZE = 5000
 INDEX_TIMEOUT_S = 600.0
-Progress = Callable[[str, int, int], None]  # (label, written so far, total)
-
-
-@dataclass(frozen=True)
-class ModelVersion:
-    version: str
-    dataset: str
-    property: str
-    index: str
-    dim: int
-    max_norm: float
-    active: bool = False
-    run_id: str | None = None
-    text_map: list[float] | None = None
-    text_dim: int | None = None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ModelVersion:
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in row.items() if k in fields})
-
-
-def names_for(seq: int) -> tuple[str, str, str]:
-    """(version, property, index) for sequence number ``seq``: all safe identifiers."""
-    version = f"v{seq}"
-    return version, f"emb_{version}", f"kgrec_item_{version}"
 
 
 def write_back(graph: Graph, run: str | Run, *, activate: bool = True, runs_dir: Path | None = None,
@@ -91,27 +72,6 @@ def _stored_vectors(run: Run, max_norm: float) -> Iterator[tuple[str, np.ndarray
     yield "User", augment_queries(run.embeddings["User"])
     if "Entity" in run.embeddings and run.graph.num_nodes("Entity"):
         yield "Entity", augment_queries(run.embeddings["Entity"])
-
-
-def write_vectors(graph: Graph, label: str, prop: str, keys: list[str], vectors: np.ndarray,
-                  batch_size: int = BATCH_SIZE, progress: Progress | None = None) -> int:
-    """Set ``prop`` on the ``label`` nodes with ``keys`` (UNWIND batches); error on unknown keys."""
-    text = splice("serve/write_vectors", label=(label, LABELS))
-    written = 0
-    for batch in graph.write_batches(text, vector_rows(keys, vectors, "vec", batch_size), batch_size, property=prop):
-        if batch.records[0]["written"] != len(batch.rows):
-            _raise_missing(graph, label, [r["key"] for r in batch.rows])
-        written += len(batch.rows)
-        if progress:
-            progress(label, written, len(keys))
-    return written
-
-
-def _raise_missing(graph: Graph, label: str, keys: list[str]) -> None:
-    row = graph.query(splice("serve/missing_keys", label=(label, LABELS)), keys=keys)[0]
-    raise KgrecError(f"{row['count']} {label} key(s) of the run are not in the graph, e.g. "
-                     f"{', '.join(row['missing'])}; nothing was activated",
-                     hint="load the dataset the run was trained on (same keys) before write-back")
 
 
 def create_index(graph: Graph, model: ModelVersion, timeout_s: float = INDEX_TIMEOUT_S) -> None:
@@ -168,34 +128,6 @@ def _store_text_map(graph: Graph, model: ModelVersion, run: Run) -> None:
     if fitted is not None:
         graph.run("serve/set_text_map", version=model.version, text_map=fitted.ravel().tolist(),
                   text_dim=int(fitted.shape[0] - 1))
-
-
-def activate_version(graph: Graph, version: str) -> dict[str, Any]:
-    rows = graph.run("serve/activate", version=version)
-    if not rows:
-        raise KgrecError(f"model version {version!r} does not exist or is not ready",
-                         hint="see `kgrec models list`")
-    return rows[0]
-
-
-def get_model(graph: Graph, version: str | None = None, dataset: str | None = None) -> ModelVersion:
-    """The version named ``version``, or the active version (of ``dataset`` when given)."""
-    rows = graph.read("serve/get_model", version=version, dataset=dataset)
-    if version is not None:
-        rows = [r for r in rows if r["version"] == version]
-        if not rows:
-            raise KgrecError(f"model version {version!r} does not exist", hint="see `kgrec models list`")
-    if not rows:
-        where = f" for dataset {dataset!r}" if dataset else ""
-        raise KgrecError(f"no active model version{where}", hint="run `kgrec write-back --run RUN_ID`")
-    if len(rows) > 1:
-        datasets = ", ".join(sorted({r["dataset"] for r in rows}))
-        raise KgrecError(f"several datasets have an active model ({datasets})", hint="pass --dataset")
-    return ModelVersion.from_row(rows[0])
-
-
-def list_models(graph: Graph) -> list[dict[str, Any]]:
-    return graph.read("serve/list_models")
 
 
 def remove_version(graph: Graph, model: ModelVersion) -> None:

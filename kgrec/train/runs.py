@@ -1,4 +1,8 @@
-"""Run directories ``runs/<run_id>/``: config, metrics, graph, split, checkpoints, curve, embeddings."""
+"""Run directories ``runs/<run_id>/``: config, metrics, graph, split, checkpoints, curve, embeddings.
+
+:class:`RunStore` is the one place that creates, finds and lists them (training, write-back, the CLI
+and the API all go through it).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from kgrec.errors import KgrecError
+from kgrec.errors import NotFoundError
 from kgrec.settings import runs_dir
 
 
@@ -30,11 +34,39 @@ def new_run_dir(root: Path, model: str, dataset: str, tag: str = "") -> Path:
     return path
 
 
-def find_run(root: Path, run_id: str) -> Path:
-    path = root / run_id
+def find_run(root: Path, run: str | Path) -> Path:
+    """Run ``run``: a run id under ``root`` or the path of a run directory."""
+    path = Path(run)
+    if path.is_dir() and ((path / "config.json").exists() or str(run) != path.name):
+        return path
+    if "/" in str(run) or str(run).startswith("."):
+        raise NotFoundError(f"run directory {run} does not exist")
+    path = root / str(run)
     if not (path / "config.json").exists():
-        raise KgrecError(f"run {run_id!r} not found under {root}", hint="`kgrec evaluate` lists runs")
+        raise NotFoundError(f"run {str(run)!r} not found under {root}", hint="`kgrec evaluate` lists runs")
     return path
+
+
+class RunStore:
+    """The run directories under one root (default ``runs/`` or ``$KGREC_RUNS_DIR``)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else runs_root()
+
+    def new(self, model: str, dataset: str, tag: str = "") -> Path:
+        """A fresh, empty run directory ``<time>-<dataset>-<model>[-tag]``."""
+        return new_run_dir(self.root, model, dataset, tag)
+
+    def find(self, run: str | Path) -> Path:
+        """The directory of run ``run`` (id or path); :class:`NotFoundError` if there is none."""
+        return find_run(self.root, run)
+
+    def list(self, dataset: str | None = None) -> list[dict[str, Any]]:
+        """One summary row per finished run (oldest first)."""
+        return list_runs(self.root, dataset) if self.root.exists() else []
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.root)!r})"
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:

@@ -124,7 +124,7 @@ class Trainer:
     # -- training --------------------------------------------------------------------------------
     def batches(self, rng: np.random.Generator):
         order = rng.permutation(len(self.pairs))
-        kg = getattr(self.model, "kg_triples", None)
+        kg = self.model.kg_loss_triples()    # the model contract, no attribute probing
         use_kg_loss = kg is not None and len(kg) and self.config.kg_loss_weight > 0
         for start in range(0, len(order), self.config.batch_size):
             chunk = self.pairs[order[start:start + self.config.batch_size]]

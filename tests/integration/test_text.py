@@ -40,11 +40,9 @@ def test_encode_text_writes_vectors_and_reuses_cache(graph: Graph, tmp_path: Pat
     assert again["Item"]["encoded"] == 0 and again["Item"]["cached"] == 2
 
 
-def test_training_features_align_with_graph_texts(tmp_path: Path, encoder: Encoder,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kgrec.text.Encoder", lambda name: encoder)
+def test_training_features_align_with_graph_texts(tmp_path: Path, encoder: Encoder) -> None:
     data = tiny_graph()
-    features = graph_text_features(data, tmp_path)
+    features = graph_text_features(data, tmp_path, encoder)   # the encoder is injected
     vectors, mask = features["Item"]
     assert vectors.shape == (data.num_items, 384)
     assert mask.tolist() == [t is not None for t in data.texts["Item"]]
