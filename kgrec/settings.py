@@ -49,7 +49,6 @@ class Settings:
     pagecache: str = "512m"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
-    # -- managed server layout -------------------------------------------------
     # -- state under the home ----------------------------------------------------
     @property
     def datasets_cache(self) -> Path:

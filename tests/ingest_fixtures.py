@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from kgrec.db import Graph
 from kgrec.ingest.loader import LoadReport, load_plan
@@ -30,3 +33,16 @@ def copy_tiny(tmp_path: Path) -> Path:
     target = tmp_path / "tiny"
     shutil.copytree(TINY, target)
     return target
+
+
+def checksum(graph: Graph) -> str:
+    """sha256 over every node (labels + properties) and relationship (ends, type, properties)."""
+    nodes = graph.query("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
+    rels = graph.query("MATCH (a)-[r]->(b) RETURN coalesce(a.key, a.name, '') AS a, type(r) AS type, "
+                       "properties(r) AS props, coalesce(b.key, b.name, '') AS b")
+    rows = sorted(json.dumps(row, sort_keys=True, default=str) for row in nodes + rels)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest() + f":{len(nodes)}:{len(rels)}"
+
+
+def snapshot(graph: Graph) -> tuple[Any, str]:
+    return fingerprint(graph), checksum(graph)

@@ -10,8 +10,6 @@ the CLI in a subprocess: exit code 1, one line on stderr, no traceback.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -33,10 +31,10 @@ from kgrec.maintenance import wipe_data
 from kgrec.settings import Settings
 from tests.cli_helpers import run_cli
 from tests.conftest import suite_env
-from tests.ingest_fixtures import TINY, fingerprint, load_raw
-from tests.paths import REPO
+from tests.ingest_fixtures import TINY, load_raw, snapshot
+from tests.paths import REPO, TESTS
 
-CORPUS = Path(__file__).parent / "hostile"
+CORPUS = TESTS / "hostile"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
 SECRET = "SECRET-ROOT-LINE"
 HUGE_FIELD = 200_000
@@ -82,19 +80,6 @@ def read(target: Path, meta: dict[str, Any]) -> RawDataset:
 
 def expected_prefix(target: Path, where: str) -> str:
     return str(target) if where == "." else f"{target}/{where}"
-
-
-def checksum(graph: Graph) -> str:
-    """sha256 over every node (labels + properties) and relationship (ends, type, properties)."""
-    nodes = graph.query("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props")
-    rels = graph.query("MATCH (a)-[r]->(b) RETURN coalesce(a.key, a.name, '') AS a, type(r) AS type, "
-                       "properties(r) AS props, coalesce(b.key, b.name, '') AS b")
-    rows = sorted(json.dumps(row, sort_keys=True, default=str) for row in nodes + rels)
-    return hashlib.sha256("\n".join(rows).encode()).hexdigest() + f":{len(nodes)}:{len(rels)}"
-
-
-def snapshot(graph: Graph) -> tuple[Any, str]:
-    return fingerprint(graph), checksum(graph)
 
 
 @pytest.fixture(scope="module")

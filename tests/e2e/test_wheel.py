@@ -62,7 +62,7 @@ def test_wheel_ships_package_data_but_no_test_or_benchmark_statements(tmp_path: 
     assert not [n for n in names if "fixture" in n or "/bench/" in n or "per_record" in n or n.startswith("tests/")]
 
 
-def test_installed_kgrec_runs_from_an_unrelated_directory(installed: Path, tmp_path: Path) -> None:
+def test_installed_kgrec_runs_from_an_unrelated_directory(settings, installed: Path, tmp_path: Path) -> None:
     python, kgrec = str(installed / "bin" / "python"), str(installed / "bin" / "kgrec")
     where = _run([python, "-c", "import kgrec, kgrec.cypher as c, kgrec.migrations as m; "
                                 "print(kgrec.__file__); print(c.CYPHER_DIR); print(m.MIGRATIONS_DIR); "

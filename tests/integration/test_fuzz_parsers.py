@@ -41,8 +41,7 @@ from kgrec.numbers import (
     parse_year,
 )
 from kgrec.settings import Settings
-from tests.ingest_fixtures import TINY, load_raw
-from tests.test_hostile import snapshot
+from tests.ingest_fixtures import TINY, load_raw, snapshot
 
 PARSE_ONLY = settings(max_examples=300, deadline=None)
 WITH_DB = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
