@@ -133,6 +133,8 @@ def resolve(name: str, settings: Settings, from_dir: Path | None = None, downloa
             env: dict[str, str] | None = None) -> Path:
     """The folder holding dataset ``name``'s verified files (downloading them into the home cache if needed)."""
     dataset = get(name)
+    if from_dir is not None and not Path(from_dir).is_dir():
+        raise KgrecError(f"dataset {dataset.name}: --from {from_dir} is not a folder", hint=_supply_hint(dataset))
     env = dict(os.environ) if env is None else env
     if download is None:
         download = env.get("KGREC_NO_DOWNLOAD", "").lower() not in ("1", "true", "yes")

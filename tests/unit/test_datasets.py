@@ -93,3 +93,10 @@ def test_a_partial_folder_names_the_missing_file(home: Settings, tmp_path: Path)
 def test_unknown_dataset_lists_the_known_ones(home: Settings) -> None:
     with pytest.raises(KgrecError, match=r"unknown dataset 'ml20m' \(known: ml100k, lastfm, movielens-1m\)"):
         datasets.resolve("ml20m", home)
+
+
+def test_a_from_folder_that_does_not_exist_is_refused_not_skipped(home: Settings, tmp_path: Path,
+                                                                 movies_dir: Path) -> None:
+    env = {"KGREC_DATA_DIR": str(movies_dir)}          # would be found there: the typo must still stop it
+    with pytest.raises(KgrecError, match=rf"^dataset movielens-1m: --from {tmp_path}/typo is not a folder$"):
+        datasets.resolve("movielens-1m", home, tmp_path / "typo", env=env)
