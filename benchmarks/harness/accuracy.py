@@ -35,7 +35,6 @@ KG_MODELS = ("kgat", "kglightgcn")            # kgrec's KG/text models, compared
 ABLATIONS = {"-nokg": ["--no-kg"], "-notext": ["--no-text"]}  # variant suffix -> `kgrec train` flags
 # variant option -> training settings (as KGREC_TRAIN_* env); "+cl": XSimGCL-style contrastive loss
 OPTIONS = {"+cl": {"KGREC_TRAIN_CL_WEIGHT": "0.1"}}
-LOAD_COMMAND = {"ml-100k": ["load", "ml100k"], "lastfm": ["load", "lastfm"]}
 TRAIN_DATASET = {"ml-100k": "ml100k", "lastfm": "lastfm"}
 
 
@@ -98,7 +97,7 @@ def _kgrec_side(dataset: str, plan: Plan, settings, work: Path, notes: list[str]
     cli_env = env.cli_env(settings) | {"KGREC_RUNS_DIR": str(runs_root)}
     finished = _finished_runs(runs_root, plan) if plan.resume else {}
     if any(m not in finished for m in plan.kgrec_models):
-        _load_into_neo4j(dataset, settings, cli_env)
+        _load_into_neo4j(dataset, settings)
     results: dict[str, dict] = {}
     graph = split = None
     for model in plan.kgrec_models:
@@ -170,12 +169,13 @@ def variant_env(variant: str) -> dict[str, str]:
     return found
 
 
-def _load_into_neo4j(dataset: str, settings, cli_env: dict) -> None:
-    """``kgrec load`` into a fresh database: kgrec trains from what Neo4j holds."""
+def _load_into_neo4j(dataset: str, settings) -> None:
+    """Load into a fresh database through the Python API: kgrec trains from what Neo4j holds."""
+    from kgrec.api import Kgrec
+
     env.fresh_database(settings)
-    loaded = subprocess.run([env.KGREC, *LOAD_COMMAND[dataset]], env=cli_env, capture_output=True, text=True)
-    if loaded.returncode != 0:
-        raise RuntimeError(f"`kgrec {' '.join(LOAD_COMMAND[dataset])}` failed: {_last(loaded)}")
+    with Kgrec(settings) as kg:
+        kg.load(TRAIN_DATASET[dataset])
 
 
 def _train(model: str, dataset: str, plan: Plan, cli_env: dict, runs_root: Path, notes: list[str]):

@@ -10,8 +10,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from kgrec import datasets, server
+from kgrec import datasets, migrations, server
 from kgrec.datasets import sha256_of
+from kgrec.db import Graph
 from kgrec.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]          # the checkout
@@ -80,7 +81,13 @@ def ensure_running(settings: Settings) -> None:
     """Install (first time) and start the benchmark instance; a running one is left as it is."""
     server.install(settings, quiet=True)
     server.start(settings)
-    subprocess.run([KGREC, "db", "migrate"], env=cli_env(settings), check=True, capture_output=True)
+    migrate(settings)
+
+
+def migrate(settings: Settings) -> None:
+    """Apply kgrec's migrations (the library call `kgrec db migrate` makes)."""
+    with Graph(settings) as graph:
+        migrations.migrate(graph)
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
@@ -99,7 +106,7 @@ def fresh_database(settings: Settings) -> None:
     for sub in ("databases/neo4j", "transactions/neo4j"):
         shutil.rmtree(data / sub, ignore_errors=True)
     server.start(settings)
-    subprocess.run([KGREC, "db", "migrate"], env=cli_env(settings), check=True, capture_output=True)
+    migrate(settings)
 
 
 def with_instance(settings: Settings, name: str) -> Settings:
