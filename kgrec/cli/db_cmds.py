@@ -8,9 +8,12 @@ from typing import Optional
 import typer
 
 from kgrec import migrations, server
-from kgrec.cli.app import config_app, console, db_app, print_table, settings_of
+from kgrec.cli.app import config_app, console, db_app, settings_of
+from kgrec.cli.output import check_format, emit
 from kgrec.db import Graph
-from kgrec.errors import KgrecError
+from kgrec.errors import KgrecError, cypher_errors
+
+FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 
 
 def _require_managed(ctx: typer.Context):
@@ -55,8 +58,9 @@ def db_stop(ctx: typer.Context) -> None:
 
 
 @db_app.command("status")
-def db_status(ctx: typer.Context) -> None:
+def db_status(ctx: typer.Context, fmt: str = FORMAT_OPTION) -> None:
     """Version, edition, store size and node/relationship counts."""
+    check_format(fmt)
     settings = settings_of(ctx)
     if settings.managed:
         st = server.state(settings)
@@ -65,11 +69,15 @@ def db_status(ctx: typer.Context) -> None:
     with Graph(settings) as graph:
         comp = graph.run("db/components")[0]
         counts = graph.run("db/counts")[0]
-    size = (f"{server.store_size_bytes(settings) / 2**20:.1f} MiB" if settings.managed
-            else "n/a (remote server)")
+    size = server.store_size_bytes(settings) if settings.managed else None
+    if fmt == "json":
+        emit(console, {"uri": settings.effective_uri, "version": comp["version"], "edition": comp["edition"],
+                       "store_bytes": size, "nodes": counts["nodes"], "relationships": counts["relationships"]}, fmt)
+        return
     facts = {"uri": settings.effective_uri, "version": comp["version"], "edition": comp["edition"],
-             "store size": size, "nodes": f"{counts['nodes']:,}", "relationships": f"{counts['relationships']:,}"}
-    print_table([{"": name, "value": value} for name, value in facts.items()], title="Neo4j")
+             "store size": f"{size / 2**20:.1f} MiB" if size is not None else "n/a (remote server)",
+             "nodes": f"{counts['nodes']:,}", "relationships": f"{counts['relationships']:,}"}
+    emit(console, [{"": name, "value": value} for name, value in facts.items()], fmt, title="Neo4j")
 
 
 @db_app.command("logs")
@@ -84,8 +92,10 @@ def db_cypher(
     query: str = typer.Argument(..., help="One Cypher statement; use $name for values."),
     param: Optional[list[str]] = typer.Option(None, "--param", "-p",
                                               help="name=value (value parsed as JSON when it can be)."),
+    fmt: str = FORMAT_OPTION,
 ) -> None:
-    """Run one parameterised Cypher statement and print the result as a table."""
+    """Run one parameterised Cypher statement and print the result as a table (or JSON)."""
+    check_format(fmt)
     params = {}
     for item in param or []:
         name, sep, raw = item.partition("=")
@@ -95,20 +105,18 @@ def db_cypher(
             params[name] = json.loads(raw)
         except json.JSONDecodeError:
             params[name] = raw
-    from neo4j.exceptions import ClientError
-
-    with Graph(settings_of(ctx)) as graph:
-        try:
-            rows = graph.query(query, **params)
-        except ClientError as exc:
-            raise KgrecError(f"Cypher error: {(exc.message or '').splitlines()[0]}") from None
-    print_table(rows)
+    with Graph(settings_of(ctx)) as graph, cypher_errors():
+        rows = graph.query(query, **params)
+    emit(console, rows, fmt)
 
 
 @db_app.command("migrate")
 def db_migrate(ctx: typer.Context,
-               show_status: bool = typer.Option(False, "--status", help="List applied and pending.")) -> None:
-    """Apply migrations/NNNN_*.cypher in order; skip applied ones; refuse changed ones."""
+               show_status: bool = typer.Option(False, "--status", help="List applied and pending."),
+               fmt: str = FORMAT_OPTION) -> None:
+    """Apply kgrec's migrations (NNNN_*.cypher, shipped in the package) in order; skip applied ones;
+    refuse changed ones."""
+    check_format(fmt)
     with Graph(settings_of(ctx)) as graph:
         if show_status:
             rows = [{"version": f"{m.version:04d}", "name": m.name,
@@ -116,7 +124,7 @@ def db_migrate(ctx: typer.Context,
                      "applied_at": rec["applied_at"] if rec else "",
                      "checksum": ("ok" if rec["sha256"] == m.sha256 else "CHANGED") if rec else ""}
                     for m, rec in migrations.status(graph)]
-            print_table(rows, title="Migrations")
+            emit(console, rows, fmt, title="Migrations")
             return
         newly = migrations.migrate(graph)
     for m in newly:
@@ -125,7 +133,8 @@ def db_migrate(ctx: typer.Context,
 
 
 @config_app.command("show")
-def config_show(ctx: typer.Context) -> None:
+def config_show(ctx: typer.Context, fmt: str = FORMAT_OPTION) -> None:
     """Effective settings and where each came from (CLI > env > kgrec.toml > defaults)."""
+    check_format(fmt)
     rows = [{"setting": n, "value": v, "source": s} for n, v, s in settings_of(ctx).as_table()]
-    print_table(rows, title="kgrec settings")
+    emit(console, rows, fmt, title="kgrec settings")
