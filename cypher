@@ -1,0 +1,1 @@
+kgrec/resources/cypher
