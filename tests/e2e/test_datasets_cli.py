@@ -57,6 +57,7 @@ def test_load_with_missing_files_says_where_it_looked(graph, tmp_path: Path) -> 
     before = graph.run("db/counts")[0]
     # a fresh home: nothing cached there (the files are looked for before Neo4j is contacted)
     env = _env(tmp_path, KGREC_HOME=str(tmp_path / "home"), KGREC_DATA_DIR=str(tmp_path / "data"))
+    (tmp_path / "empty").mkdir()
     result = run_cli("load", "lastfm", "--from", str(tmp_path / "empty"), env=env)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -75,3 +76,12 @@ def test_load_lastfm_from_the_data_dir(graph, tmp_path: Path) -> None:
     assert counts["User"] == 1892 and counts["Item"] == 17_632
     rels = {r["type"]: r["count"] for r in graph.run("graph/rel_counts", dataset="lastfm")}
     assert rels["INTERACTED"] == 92_834 and rels["FRIEND"] == 25_434
+
+
+def test_load_from_a_folder_that_does_not_exist_is_refused(graph, tmp_path: Path) -> None:
+    before = graph.run("db/counts")[0]
+    env = _env(tmp_path, KGREC_HOME=str(tmp_path / "home"))
+    result = run_cli("load", "ml100k", "--from", str(tmp_path / "typo"), env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f"error: dataset ml100k: --from {tmp_path}/typo is not a folder"
+    assert graph.run("db/counts")[0] == before
