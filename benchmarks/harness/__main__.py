@@ -18,6 +18,8 @@ from harness.report import Row, SectionResult
 BENCH = env.ROOT / "benchmarks"
 SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "load", "export", "latency",
             "writeback", "growth", "fidelity")
+# sections whose figures are timings: measured under load (1-min load average > cores / 2) they are marked
+TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth")
 ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm")}
 KG_WORTH_MODELS = ("lightgcn", "kgat", "kgat-nokg", "kgat-notext", "kglightgcn", "kglightgcn-nokg",
                    "kglightgcn-notext")
@@ -79,14 +81,14 @@ class Harness:
         print(f"==> {name}", flush=True)
         result = SectionResult(name, [], [], [], {"date": env.now(), "command": self.command,
                                                   "commit": self.machine.get("kgrec git commit", "?")})
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), env.load_average()
         try:
             action(result)
         except Exception as exc:  # noqa: BLE001 - a broken section is reported, the rest still runs
             result.rows.append(report.missing(name, "all figures", "—", f"section failed: {str(exc)[:200]}"))
             print(f"    failed: {exc}", flush=True)
         result.meta |= {"wall_s": round(time.perf_counter() - started, 1), "machine": self.machine,
-                        "checksums": self.checksums}
+                        "checksums": self.checksums, "load_before": load_before, "load_after": env.load_average()}
         report.save_section(self.results_dir, result)
         self.write_table()
         print(f"    {result.meta['wall_s']:.0f}s", flush=True)
@@ -100,7 +102,7 @@ class Harness:
         else:
             title, path = "kgrec benchmark results", BENCH / "RESULTS.md"
             intro = "`benchmarks/run` (full run). The short version is in [RESULTS-quick.md](RESULTS-quick.md)."
-        path.write_text(report.render(title, sections, intro))
+        path.write_text(report.render(title, sections, intro, timing=TIMING_SECTIONS))
 
     # -- sections ------------------------------------------------------------------------
     def accuracy(self, dataset: str, result: SectionResult) -> None:

@@ -84,6 +84,11 @@ def ensure_running(settings: Settings) -> None:
     migrate(settings)
 
 
+def load_average() -> float:
+    """The 1-minute load average (recorded before and after every section)."""
+    return round(os.getloadavg()[0], 2)
+
+
 def migrate(settings: Settings) -> None:
     """Apply kgrec's migrations (the library call `kgrec db migrate` makes)."""
     with Graph(settings) as graph:

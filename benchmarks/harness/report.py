@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 NOT_AVAILABLE = "not available in this build"
+UNDER_LOAD = "measured under load"
+LOAD_LIMIT = 1.0   # 1-minute load average on the 2-core benchmark machine above which timings are not trusted
 
 
 @dataclass
@@ -93,27 +95,47 @@ def _ratio_cell(row: Row) -> str:
     return f"{ratio:.{digits}f}×" + ("" if better else " ▾")
 
 
-def render(title: str, sections: list[SectionResult], intro: str = "") -> str:
-    """The markdown table: runs, machine, checksums, one table per row heading, plots, notes."""
+def under_load(section: SectionResult, timing: tuple[str, ...]) -> bool:
+    """A timing section whose 1-minute load average before or after exceeded :data:`LOAD_LIMIT`."""
+    loads = [section.meta.get(k) for k in ("load_before", "load_after")]
+    return section.name in timing and any(x is not None and x > LOAD_LIMIT for x in loads)
+
+
+def _load_cell(section: SectionResult, timing: tuple[str, ...]) -> str:
+    before, after = section.meta.get("load_before"), section.meta.get("load_after")
+    if before is None or after is None:
+        return "not recorded"
+    return f"{before:.2f} → {after:.2f}" + (f" **{UNDER_LOAD}**" if under_load(section, timing) else "")
+
+
+def render(title: str, sections: list[SectionResult], intro: str = "", timing: tuple[str, ...] = ()) -> str:
+    """The markdown table: runs, machine, checksums, one table per row heading, plots, notes. Timing sections
+    measured under load are marked in the runs table and in each of their tables' headings."""
     latest = max(sections, key=lambda s: s.meta.get("date", ""))
     lines = [f"# {title}", ""] + ([intro, ""] if intro else [])
     lines += ["Every ratio is kgrec ÷ baseline, both measured in the same run on the same machine "
-              "(▾ marks a ratio on the worse side of 1 for that metric).", "", "## Runs", "",
-              "| section | command | date | commit | wall time |", "|---|---|---|---|---|"]
+              "(▾ marks a ratio on the worse side of 1 for that metric). Load is the 1-minute load average "
+              f"before → after the section; a timing section above {LOAD_LIMIT} on 2 cores is marked "
+              f"*{UNDER_LOAD}*: re-run it on a quiet machine.", "", "## Runs", "",
+              "| section | command | date | commit | wall time | load |", "|---|---|---|---|---|---|"]
     for s in sections:
         m = s.meta
         lines.append(f"| {s.name} | `{m.get('command', '?')}` | {m.get('date', '?')} | {m.get('commit', '?')} | "
-                     f"{_fmt(m.get('wall_s'), 's')} |")
+                     f"{_fmt(m.get('wall_s'), 's')} | {_load_cell(s, timing)} |")
     lines += ["", "## Machine and versions", ""]
     lines += [f"- **{k}**: {v}" for k, v in latest.meta.get("machine", {}).items()]
     lines += ["", "## Datasets (sha256)", ""]
     lines += [f"- `{k}`: `{v}`" for k, v in latest.meta.get("checksums", {}).items()]
     tables: dict[str, list[Row]] = {}
+    loaded: set[str] = set()
     for s in sections:
         for row in s.rows:
             tables.setdefault(row.section, []).append(row)
+            if under_load(s, timing):
+                loaded.add(row.section)
     for heading, rows in tables.items():
-        lines += ["", f"## {heading}", "", "| metric | kgrec | baseline | baseline figure | ratio | note |",
+        mark = f" ({UNDER_LOAD})" if heading in loaded else ""
+        lines += ["", f"## {heading}{mark}", "", "| metric | kgrec | baseline | baseline figure | ratio | note |",
                   "|---|---|---|---|---|---|"]
         for r in rows:
             lines.append(f"| {r.metric} | {_fmt(r.kgrec, r.unit)} | {r.baseline_name} | "

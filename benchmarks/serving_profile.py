@@ -1,0 +1,165 @@
+"""Where a top-10 request's time goes (issue 15, step 1): driver round trip, planning, the vector index,
+the filters, the exact re-scoring, the widening loop and result transfer, on the synthetic world of
+latency.py at several sizes. Each part is the median difference between two statements that differ by
+that part only, all run the way kgrec runs them (one managed read transaction per request).
+
+    KGREC_INSTANCE=bench KGREC_BOLT_PORT=7723 KGREC_HTTP_PORT=7724 .venv/bin/python benchmarks/serving_profile.py \
+        [--size "1.7k items:943:1682" ...] [--queries 300] [--json OUT]
+
+Run it on a quiet machine: it prints the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from latency import DIM, K, favourite_genre, parse_size  # noqa: E402
+
+from kgrec import migrations  # noqa: E402
+from kgrec.cypher import statement  # noqa: E402
+from kgrec.db import Graph  # noqa: E402
+from kgrec.maintenance import wipe_data  # noqa: E402
+from kgrec.serve import recommend, writeback  # noqa: E402
+from kgrec.serve.recommend import FETCH_FACTOR, MIN_FETCH, Filters  # noqa: E402
+from kgrec.settings import load_settings  # noqa: E402
+from tests.serve_fixtures import load_world, make_run, make_world  # noqa: E402
+
+HEAD = """MATCH (m:KgrecModel {dataset: $dataset}) WHERE ($version IS NULL AND m.active) OR m.version = $version
+MATCH (u:User {key: $user_key}) WITH m, u, u[m.property] AS uv WHERE uv IS NOT NULL
+"""
+INDEX = "CALL db.index.vector.queryNodes(m.index, $fetch, uv) YIELD node AS i, score AS sim\n"
+FILTERS = """WITH m, u, uv, i, sim WHERE NOT EXISTS { (u)-[:INTERACTED]->(i) }
+  AND ($genre IS NULL OR $genre IN i.genres)
+"""
+RESCORE = """WITH m, i, uv, i[m.property] AS iv
+WITH m, i, reduce(s = 0.0, j IN range(0, size(uv) - 1) | s + uv[j] * iv[j]) AS sim
+"""
+TOP = "WITH i, sim ORDER BY sim DESC LIMIT $k\n"
+STAGES = {
+    "model + user lookup": HEAD + "RETURN count(*) AS n",
+    "+ vector index": HEAD + INDEX + "RETURN count(*) AS n",
+    "+ filters": HEAD + INDEX + FILTERS + "RETURN count(*) AS n",
+    "+ exact re-scoring + top-k": HEAD + INDEX + FILTERS + RESCORE + TOP + "RETURN count(*) AS n",
+    "+ result rows": HEAD + INDEX + FILTERS + RESCORE + TOP
+    + "RETURN i.key AS key, i.id AS id, i.title AS title, i.year AS year, i.genres AS genres, sim AS score",
+}
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def timed(call, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - began) * 1000)
+    return out
+
+
+def median(values: list[float]) -> float:
+    return round(float(np.median(values)), 3)
+
+
+def operators(plan: dict | None, depth: int = 0) -> list[str]:
+    """The PROFILE tree flattened: ``operator rows=N hits=M`` per line, children indented."""
+    if not plan:
+        return []
+    args = plan.get("args", {})
+    line = (f"{'  ' * depth}{plan.get('operatorType')} rows={plan.get('rows')} hits={plan.get('dbHits')}"
+            f" time_ms={round(args.get('Time', 0) / 1e6, 3) if 'Time' in args else 'n/a'}")
+    return [line] + [row for child in plan.get("children", []) for row in operators(child, depth + 1)]
+
+
+def profile_size(graph: Graph, label: str, users: int, items: int, queries: int) -> dict:
+    world = make_world(users=users, items=items, dim=DIM, per_user=20, dataset="profbench", seed=11)
+    wipe_data(graph)
+    load_world(graph, world, with_text=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        make_run(Path(tmp), world, f"prof-{label}")
+        model = writeback.write_back(graph, f"prof-{label}", runs_dir=Path(tmp))
+    rng = np.random.default_rng(3)
+    users_q = [world.user_keys[i] for i in rng.integers(0, len(world.user_keys), queries)]
+    genre = {u: favourite_genre(world, u) for u in set(users_q)}
+    fetch = max(MIN_FETCH, FETCH_FACTOR * K)
+
+    def params(user: str) -> dict:
+        return {"dataset": world.dataset, "user_key": user, "version": None, "fetch": fetch, "k": K,
+                **Filters(genre=genre[user]).params()}
+
+    result: dict = {"items": items, "users": users, "load_before": load_average()}
+    with graph.session() as sess:
+        auto = timed(lambda: sess.run("RETURN 1 AS one").consume(), queries)
+        managed = timed(lambda: sess.execute_read(lambda tx: tx.run("RETURN 1 AS one").consume()), queries)
+    result["driver round trip, auto-commit RETURN 1"] = median(auto)
+    result["driver round trip, managed read tx RETURN 1"] = median(managed)
+
+    top_k = statement("recommend/top_k")
+    graph.query("CALL db.clearQueryCaches()")
+    with graph.session() as sess:
+        first = timed(lambda: sess.execute_read(lambda tx: tx.run(top_k, params(users_q[0])).data()), 1)[0]
+        cached = median(timed(lambda: sess.execute_read(lambda tx: tx.run(top_k, params(users_q[0])).data()), 20))
+    result["planning (first call after clearQueryCaches minus cached)"] = round(first - cached, 3)
+
+    stage_ms = {}
+    with graph.session() as sess:
+        for name, text in STAGES.items():
+            for user in users_q[:20]:                       # warm-up: plans compiled, pages cached
+                sess.execute_read(lambda tx, t=text, u=user: tx.run(t, params(u)).data())
+            stage_ms[name] = median([timed(lambda t=text, u=user: sess.execute_read(
+                lambda tx: tx.run(t, params(u)).data()), 1)[0] for user in users_q])
+    previous = result["driver round trip, managed read tx RETURN 1"]
+    for name, ms in stage_ms.items():
+        result[f"stage {name} (cumulative)"] = ms
+        result[f"part {name}"] = round(ms - previous, 3)
+        previous = ms
+
+    with graph.session() as sess:
+        summary = sess.run("PROFILE " + top_k, params(users_q[0])).consume()
+    result["PROFILE operators (rows, db hits)"] = operators(summary.profile)
+
+    widened = sum(len(graph.read("recommend/top_k", **params(user))) < K for user in users_q)
+    result["requests needing a wider fetch (share)"] = round(widened / len(users_q), 3)
+    full = [timed(lambda u=user: recommend.recommend(graph, world.dataset, u, K, Filters(genre=genre[u])), 1)[0]
+            for user in users_q]
+    unfiltered = [timed(lambda u=user: recommend.recommend(graph, world.dataset, u, K), 1)[0] for user in users_q]
+    result["recommend() end to end, genre + unseen, p50"] = median(full)
+    result["recommend() end to end, genre + unseen, p99"] = round(float(np.percentile(full, 99)), 3)
+    result["recommend() end to end, unseen only, p50"] = median(unfiltered)
+    result["load_after"] = load_average()
+    writeback.drop_version(graph, model.version, force=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", action="append", type=parse_size, metavar="LABEL:USERS:ITEMS")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    sizes = args.size or [("1.7k items", 943, 1682), ("50k items", 5000, 50_000)]
+    out = {}
+    with Graph(load_settings()) as graph:
+        migrations.migrate(graph)
+        for label, users, items in sizes:
+            out[label] = profile_size(graph, label, users, items, args.queries)
+            print(label, json.dumps(out[label], indent=1), flush=True)
+        wipe_data(graph)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
