@@ -33,6 +33,25 @@ ENV_KEYS = {
 }
 
 
+def machine_memory_bytes() -> int:
+    """Physical memory of this machine (0 when the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def memory_default(fraction: float, floor_mib: int, ceiling_mib: int, total: int | None = None) -> str:
+    """A managed-server memory size that follows the machine: ``fraction`` of RAM within [floor, ceiling].
+
+    Heap and page cache each take 1/8 of RAM (1 GiB / 512 MiB at least, 8 GiB at most), so on a 24 GB
+    machine the store, the vectors and the heap's query work stay in memory while the rest is left to the
+    OS page cache, where Lucene memory-maps the vector index (HNSW graph + vectors), and to training."""
+    total = machine_memory_bytes() if total is None else total
+    mib = int(total * fraction / 2**20) if total else floor_mib
+    return f"{max(floor_mib, min(ceiling_mib, mib))}m"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Effective settings; ``sources`` records where each value came from."""
@@ -45,8 +64,8 @@ class Settings:
     instance: str = "default"
     bolt_port: int = 7687
     http_port: int = 7474
-    heap: str = "1g"
-    pagecache: str = "512m"
+    heap: str = field(default_factory=lambda: memory_default(1 / 8, 1024, 8192))
+    pagecache: str = field(default_factory=lambda: memory_default(1 / 8, 512, 8192))
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     # -- state under the home ----------------------------------------------------

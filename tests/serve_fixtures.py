@@ -97,8 +97,8 @@ def load_world(graph: Graph, world: World, with_text: bool = True, skip_items: I
         rows = [{"head": k, "tail": e} for k, es in world.item_entities.items() for e in es
                 if prefix in e and k not in skip]
         text = splice("serve/fixture_kg", rel=(rel, set(RELATIONS)))
-        with graph.session() as sess:
-            sess.run(text, rows=rows, relation=relation, dataset=ds).consume()
+        for _ in graph.write_batches(text, rows, 5000, relation=relation, dataset=ds):   # batches: 500k items fit
+            pass                                                                          # the default heap
     _write(graph, "serve/fixture_friends", [{"a": a, "b": b} for a, b in world.friends], ds)
 
 

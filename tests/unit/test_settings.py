@@ -62,3 +62,13 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     cfg = _toml(tmp_path, "[neo4j\nuri=")
     with pytest.raises(KgrecError, match="kgrec.toml: invalid TOML"):
         load_settings(env={}, config_file=cfg)
+
+
+def test_managed_server_memory_follows_the_machine() -> None:
+    from kgrec.settings import memory_default
+
+    gib = 2**30
+    assert memory_default(1 / 8, 1024, 8192, total=8 * gib) == "1024m"       # laptop: the floors
+    assert memory_default(1 / 8, 1024, 8192, total=24 * gib) == "3072m"      # this machine: 1/8 of RAM
+    assert memory_default(1 / 8, 1024, 8192, total=256 * gib) == "8192m"     # big box: the ceiling
+    assert memory_default(1 / 8, 512, 8192, total=0) == "512m"               # unknown RAM: the floor
