@@ -62,7 +62,7 @@ def measure(graph: Graph, world: World, queries: int) -> dict[str, float]:
     genre_of = {u: favourite_genre(world, u) for u in set(users)}
     item_index = {k: n for n, k in enumerate(world.item_keys)}
     genre_mask = {g: np.array([g in world.genres[k] for k in world.item_keys]) for g in set(genre_of.values())}
-    for user in users[:20]:  # warm-up: plans compiled, pages cached
+    for user in (users * 3)[:300]:  # warm-up: plans compiled, pages cached, the server's JIT warm (see SERVING.md)
         recommend.recommend(graph, world.dataset, user, K, Filters(genre=genre_of[user]))
     cypher, brute = [], []
     for user in users:
