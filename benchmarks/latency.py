@@ -119,13 +119,20 @@ def numpy_call(world: World) -> Callable[[str], object]:
     return call
 
 
-def run_size(graph: Graph, label: str, users: int, items: int, queries: int) -> dict[str, float]:
-    world = make_world(users=users, items=items, dim=DIM, per_user=20, dataset="latbench", seed=11)
+def serve_world(graph: Graph, label: str, users: int, items: int, dataset: str = "latbench"):
+    """A fresh database holding a synthetic world of this size with its embeddings written back:
+    (world, model version)."""
+    world = make_world(users=users, items=items, dim=DIM, per_user=20, dataset=dataset, seed=11)
     wipe_data(graph)
     load_world(graph, world, with_text=False)
     with tempfile.TemporaryDirectory() as tmp:
-        make_run(Path(tmp), world, f"lat-{label}")
-        model = writeback.write_back(graph, f"lat-{label}", runs_dir=Path(tmp))
+        make_run(Path(tmp), world, f"{dataset}-{label}")
+        model = writeback.write_back(graph, f"{dataset}-{label}", runs_dir=Path(tmp))
+    return world, model
+
+
+def run_size(graph: Graph, label: str, users: int, items: int, queries: int) -> dict[str, float]:
+    world, model = serve_world(graph, label, users, items)
     result = measure(graph, world, queries)
     result["world"] = world
     result["model"] = model

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from latency import DIM, K, favourite_genre, parse_size  # noqa: E402
+from latency import K, favourite_genre, parse_size, serve_world  # noqa: E402
 
 from kgrec import migrations  # noqa: E402
 from kgrec.cypher import statement  # noqa: E402
@@ -33,7 +32,6 @@ from kgrec.maintenance import wipe_data  # noqa: E402
 from kgrec.serve import recommend, writeback  # noqa: E402
 from kgrec.serve.recommend import FETCH_FACTOR, MIN_FETCH, Filters  # noqa: E402
 from kgrec.settings import load_settings  # noqa: E402
-from tests.serve_fixtures import load_world, make_run, make_world  # noqa: E402
 
 HEAD = """MATCH (m:KgrecModel {dataset: $dataset}) WHERE ($version IS NULL AND m.active) OR m.version = $version
 MATCH (u:User {key: $user_key}) WITH m, u, u[m.property] AS uv WHERE uv IS NOT NULL
@@ -93,12 +91,7 @@ def operators(plan: dict | None, depth: int = 0) -> list[str]:
 
 
 def profile_size(graph: Graph, label: str, users: int, items: int, queries: int) -> dict:
-    world = make_world(users=users, items=items, dim=DIM, per_user=20, dataset="profbench", seed=11)
-    wipe_data(graph)
-    load_world(graph, world, with_text=False)
-    with tempfile.TemporaryDirectory() as tmp:
-        make_run(Path(tmp), world, f"prof-{label}")
-        model = writeback.write_back(graph, f"prof-{label}", runs_dir=Path(tmp))
+    world, model = serve_world(graph, label, users, items, dataset="profbench")
     rng = np.random.default_rng(3)
     users_q = [world.user_keys[i] for i in rng.integers(0, len(world.user_keys), queries)]
     genre = {u: favourite_genre(world, u) for u in set(users_q)}
