@@ -32,6 +32,11 @@ class GraphData:
     relation_names: dict[str, str] = field(default_factory=dict)  # rel type -> original name
     social: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))  # user-user
     texts: dict[str, np.ndarray] = field(default_factory=dict)    # label -> (n,) object, None if absent
+    # metapath neighbour relations (kgrec.metapath_edges): name -> (k, 2) [node, neighbour] indices of the
+    # metapath's end label, and their (k,) weights; derived from the training split, so not in checksum()
+    metapaths: dict[str, np.ndarray] = field(default_factory=dict)
+    metapath_weights: dict[str, np.ndarray] = field(default_factory=dict)
+    metapath_info: dict = field(default_factory=dict)             # MetapathInfo.to_dict(), {} if none
 
     def num_nodes(self, label: str) -> int:
         return len(self.keys.get(label, ()))
@@ -65,9 +70,12 @@ class GraphData:
             arrays[f"keys__{label}"] = np.asarray(keys, dtype=str)
         for i, etype in enumerate(sorted(self.kg)):
             arrays[f"kg__{i}"] = self.kg[etype]
+        for i, name in enumerate(self.metapaths):
+            arrays[f"mp__{i}"], arrays[f"mpw__{i}"] = self.metapaths[name], self.metapath_weights[name]
         np.savez_compressed(directory / "graph.npz", **arrays)
         meta = {"dataset": self.dataset, "etypes": [list(e) for e in sorted(self.kg)],
                 "relation_names": self.relation_names, "checksum": self.checksum(),
+                "metapaths": list(self.metapaths), "metapath_info": self.metapath_info,
                 "texts": {label: [None if t is None else str(t) for t in texts]
                           for label, texts in self.texts.items()}}
         (directory / "graph.json").write_text(json.dumps(meta))
@@ -81,4 +89,8 @@ class GraphData:
             data = cls(meta["dataset"], keys, z["interactions"], z["weights"], z["timestamps"],
                        z["splits"], kg, meta["relation_names"], z["social"],
                        {label: np.array(t, dtype=object) for label, t in meta["texts"].items()})
+            names = meta.get("metapaths", [])
+            data.metapaths = {name: z[f"mp__{i}"] for i, name in enumerate(names)}
+            data.metapath_weights = {name: z[f"mpw__{i}"] for i, name in enumerate(names)}
+            data.metapath_info = meta.get("metapath_info", {})
         return data

@@ -50,6 +50,9 @@ class TrainConfig:
     kg_min_items: int = 2             # KG-LightGCN: entities must link at least this many items to be used
     kg_max_items: int = 0             # KG-LightGCN: and at most this many (0 = no cap)
     aggregator: str = "light"         # KGAT aggregator: "bi" (bi-interaction) or "light" (parameter-free)
+    metapaths: str = ""               # HAN: comma list of symmetric metapaths, e.g. U-I-U,I-E-I,I-U-I
+    metapath_top_n: int = 20          # HAN: neighbours kept per node and metapath
+    metapath_weight: str = "pathsim"  # HAN: neighbour weight, "pathsim" or "count" (instance count)
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
     ks: tuple[int, ...] = field(default=(10, 20))
 
@@ -64,6 +67,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "lightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kgat": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kglightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
+    "han": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},   # borrowed from the above, not tuned
 }
 
 
@@ -154,6 +158,8 @@ def validate(config: TrainConfig) -> None:
               (config.loss in ("bpr", "softmax"), "loss must be bpr or softmax"),
               (config.n_negatives >= 1, "n_negatives must be ≥ 1"), (config.temperature > 0, "temperature must be > 0"),
               (0 <= config.dropout < 1, "dropout must be in [0, 1)"),
+              (config.metapath_top_n >= 1, "metapath_top_n must be ≥ 1"),
+              (config.metapath_weight in ("pathsim", "count"), "metapath_weight must be pathsim or count"),
               (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list")]
     for ok, message in checks:
         if not ok:
