@@ -234,6 +234,15 @@ def item_row(rank: int, row: dict[str, Any], paths: list[dict[str, Any]] | None 
                           round(float(row["score"]), 4), explanation, public)
 
 
+def metapath_variants(base: TrainConfig) -> list[tuple[str, TrainConfig]]:
+    """HAN ablation: ``full`` and ``no-<metapath>`` for each metapath of ``base``."""
+    from kgrec.metapath_edges import split_names
+
+    names = split_names(base.metapaths)
+    return [("full", base)] + [(f"no-{name}", replace(base, metapaths=",".join(n for n in names if n != name)))
+                               for name in names]
+
+
 # ---------------------------------------------------------------- the client
 
 
@@ -380,7 +389,30 @@ class Kgrec:
         config = self.config(config_file, model=model, dataset=dataset, **settings)
         data = data if data is not None else self.graph_data(config.dataset, from_graph)
         data, relations = self.select_relations(data, config)
-        return TrainOutcome(self._train(data, config, reporter=reporter, text_progress=text_progress), relations)
+        data, split = self.with_metapaths(data, config)
+        return TrainOutcome(self._train(data, config, split, reporter=reporter, text_progress=text_progress),
+                            relations)
+
+    def with_metapaths(self, data: GraphData, config: TrainConfig) -> tuple[GraphData, Split | None]:
+        """For ``metapaths`` (HAN): the run's split and ``data`` with the metapath neighbours materialised in
+        Neo4j from that split's *training* interactions (reused when ``data`` already holds them for it)."""
+        wanted = config.metapaths.strip()
+        is_han = config.model.lower() == "han"
+        if not wanted:
+            if is_han:
+                raise KgrecError("--model han needs --metapaths", hint="e.g. --metapaths U-I-U,I-E-I,I-U-I")
+            return data, None
+        if not is_han:
+            raise KgrecError(f"--metapaths is used by --model han only (not {config.model})")
+        from kgrec.metapath_edges import is_current, materialise, split_names
+        from kgrec.train.split import make_split
+
+        split = make_split(data, config.split_seed)
+        if not is_current(data, split_names(wanted), config.metapath_top_n, config.metapath_weight, split.split_id):
+            with cypher_errors():
+                data = materialise(self.graph, data, wanted, split.train, split.split_id, config.metapath_top_n,
+                                   config.metapath_weight)
+        return data, split
 
     def _train(self, data: GraphData, config: TrainConfig, split: Split | None = None, tag: str = "",
                reporter: Reporter | None = None, text_progress: TextProgress | None = None) -> TrainResult:
@@ -407,16 +439,19 @@ class Kgrec:
     def ablate(self, model: str = "kgat", dataset: str | None = None, *, config_file: Path | str | None = None,
                from_graph: Path | str | None = None, data: GraphData | None = None,
                reporter: Callable[[str], Reporter] | None = None, **settings: Any) -> Ablation:
-        """Train the full / no-KG / no-text variants of ``model`` on one split."""
+        """Train the full / no-KG / no-text variants of ``model`` on one split (HAN: the full model and one
+        variant per metapath dropped)."""
         from kgrec.train.split import make_split
 
         base = self.config(config_file, model=model, dataset=dataset, **settings)
         data = data if data is not None else self.graph_data(base.dataset, from_graph)
         data, relations = self.select_relations(data, base)
-        split = make_split(data, base.split_seed)
-        variants = (base, replace(base, use_kg=False), replace(base, use_text=False))
+        data, split = self.with_metapaths(data, base)
+        split = split or make_split(data, base.split_seed)
+        variants = metapath_variants(base) if base.metapaths.strip() else \
+            list(zip(ABLATION, (base, replace(base, use_kg=False), replace(base, use_text=False)), strict=True))
         results = [self._train(data, config, split, label, reporter(label) if reporter else None)
-                   for label, config in zip(ABLATION, variants, strict=True)]
+                   for label, config in variants]
         return Ablation(base.model, data.dataset, split.split_id, results, relations)
 
     # ------------------------------------------------------------ serving

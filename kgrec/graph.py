@@ -71,3 +71,19 @@ def symmetric_norm(g: dgl.DGLGraph) -> torch.Tensor:
     out_deg = g.out_degrees().float().clamp(min=1)
     in_deg = g.in_degrees().float().clamp(min=1)
     return (out_deg[src] * in_deg[dst]).pow(-0.5)
+
+
+def metapath_graph(pairs: np.ndarray, weights: np.ndarray, n: int) -> dgl.DGLGraph:
+    """One metapath relation as a weighted DGL graph over its end label: edge neighbour -> node, plus a
+    self-loop per node. ``edata["prior"]`` = log(weight / the node's largest incoming weight), 0 for
+    the self-loop, so HAN's attention starts from the metapath weights (PathSim or instance count)."""
+    nodes = torch.arange(n, dtype=torch.int64)
+    src = torch.cat([torch.from_numpy(np.ascontiguousarray(pairs[:, 1], dtype=np.int64)), nodes])
+    dst = torch.cat([torch.from_numpy(np.ascontiguousarray(pairs[:, 0], dtype=np.int64)), nodes])
+    w = torch.from_numpy(np.asarray(weights, np.float32)).clamp(min=1e-12)
+    largest = torch.full((n,), 1e-12).scatter_reduce(0, dst[:len(w)], w, reduce="amax")
+    prior = torch.cat([torch.log(w / largest[dst[:len(w)]]), torch.zeros(n)])
+    g = dgl.graph((src, dst), num_nodes=n, idtype=torch.int64)
+    g.edata["w"] = torch.cat([w, torch.ones(n)])
+    g.edata["prior"] = prior
+    return g

@@ -22,7 +22,7 @@ too) never create a neighbour. The result is tied to the split (``MetapathInfo.s
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -128,16 +128,24 @@ def neighbours(graph: Graph, data: GraphData, path: Metapath, hops: dict, train:
 
 def materialise(graph: Graph, data: GraphData, text: str, train_idx: np.ndarray, split_id: str,
                 top_n: int = 20, weighting: str = "pathsim", batch_size: int = 500) -> GraphData:
-    """``data`` with ``metapaths``/``metapath_weights``/``metapath_info`` filled from Neo4j (training pairs only)."""
+    """A copy of ``data`` with ``metapaths``/``metapath_weights``/``metapath_info`` filled from Neo4j, from the
+    training pairs ``train_idx`` of split ``split_id`` only."""
     if weighting not in WEIGHTINGS:
         raise KgrecError(f"metapath weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
     if top_n < 1:
         raise KgrecError("--metapath-top-n must be ≥ 1")
     paths, hops = parse_metapaths(graph, data.dataset, text)
     train = train_pairs_param(data, train_idx)
-    data.metapaths, data.metapath_weights = {}, {}
+    edges, weights = {}, {}
     for path in paths:
-        pairs, weights = neighbours(graph, data, path, hops, train, top_n, weighting, batch_size)
-        data.metapaths[path.name], data.metapath_weights[path.name] = pairs, weights
-    data.metapath_info = MetapathInfo(tuple(p.name for p in paths), top_n, weighting, split_id).to_dict()
-    return data
+        edges[path.name], weights[path.name] = neighbours(graph, data, path, hops, train, top_n, weighting,
+                                                          batch_size)
+    info = MetapathInfo(tuple(p.name for p in paths), top_n, weighting, split_id).to_dict()
+    return replace(data, metapaths=edges, metapath_weights=weights, metapath_info=info)
+
+
+def is_current(data: GraphData, names: list[str], top_n: int, weighting: str, split_id: str) -> bool:
+    """Whether ``data`` already holds ``names`` materialised the same way for split ``split_id``."""
+    info = data.metapath_info
+    return (bool(info) and set(names) <= set(info.get("names", ())) and info.get("top_n") == top_n
+            and info.get("weighting") == weighting and info.get("split_id") == split_id)

@@ -19,6 +19,12 @@ KG_RELATIONS_OPTION = typer.Option(None, "--kg-relations", help="KG relations to
                                    "(drop those whose co-consumption lift interval is not above 1, on the training "
                                    "split) or a comma list of relation types / names.")
 FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
+METAPATHS_OPTION = typer.Option(None, "--metapaths", help="HAN: symmetric metapaths whose top-N neighbours are "
+                                "materialised in Neo4j from the training interactions, e.g. U-I-U,I-E-I,I-U-I.")
+METAPATH_TOP_N_OPTION = typer.Option(None, "--metapath-top-n", help="HAN: neighbours kept per node and metapath "
+                                     "(default 20).")
+METAPATH_WEIGHT_OPTION = typer.Option(None, "--metapath-weight", help="HAN: neighbour weight, pathsim (default) "
+                                      "or count (instance count).")
 
 
 def _texts_progress() -> Progress:
@@ -96,7 +102,8 @@ def encode_text(
 @app.command("train")
 def train(
     ctx: typer.Context,
-    model: Optional[str] = typer.Option(None, "--model", help="pop, bprmf, lightgcn or kgat (default kgat)."),
+    model: Optional[str] = typer.Option(None, "--model", help="pop, bprmf, lightgcn, kgat, kglightgcn "
+                                        "or han (default kgat)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="YAML/JSON/TOML file of training settings."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset name in Neo4j (default ml100k)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs (early stopping may end sooner)."),
@@ -107,6 +114,9 @@ def train(
     no_kg: bool = typer.Option(False, "--no-kg", help="Drop KG edges (ablation)."),
     no_text: bool = typer.Option(False, "--no-text", help="Drop text features (ablation)."),
     kg_relations: Optional[str] = KG_RELATIONS_OPTION,
+    metapaths: Optional[str] = METAPATHS_OPTION,
+    metapath_top_n: Optional[int] = METAPATH_TOP_N_OPTION,
+    metapath_weight: Optional[str] = METAPATH_WEIGHT_OPTION,
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
@@ -122,7 +132,8 @@ def train(
             outcome = kg.train(model, dataset, config_file=config_file, from_graph=from_graph, reporter=reporter,
                                epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
                                use_kg=False if no_kg else None, use_text=False if no_text else None,
-                               kg_relations=kg_relations)
+                               kg_relations=kg_relations, metapaths=metapaths, metapath_top_n=metapath_top_n,
+                               metapath_weight=metapath_weight)
             result, relations = outcome.result, outcome.relations
     _results([result], fmt, f"test metrics ({result.run_dir})", relations)
 
@@ -150,13 +161,18 @@ def ablate(
     seed: Optional[int] = typer.Option(None, "--seed", help="Training seed."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Use a saved GraphData directory."),
     kg_relations: Optional[str] = KG_RELATIONS_OPTION,
+    metapaths: Optional[str] = METAPATHS_OPTION,
+    metapath_top_n: Optional[int] = METAPATH_TOP_N_OPTION,
+    metapath_weight: Optional[str] = METAPATH_WEIGHT_OPTION,
     fmt: str = FORMAT_OPTION,
 ) -> None:
-    """Train full / no-KG / no-text variants on the same split and print the three rows."""
+    """Train full / no-KG / no-text variants on the same split and print the rows (HAN with --metapaths:
+    the full model and one row per metapath dropped)."""
     check_format(fmt)
     with session(ctx) as kg, _train_progress() as progress:
         result = kg.ablate(model, dataset, config_file=config_file, from_graph=from_graph,
                            reporter=lambda label: RichReporter(progress, label).reporter(),
-                           epochs=epochs, seed=seed, kg_relations=kg_relations)
+                           epochs=epochs, seed=seed, kg_relations=kg_relations, metapaths=metapaths,
+                           metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
     _results(result.results, fmt, f"ablation of {result.model} on {result.dataset} (split {result.split_id[:8]})",
              result.relations)

@@ -7,6 +7,7 @@ so write-back and vector search in Neo4j rank exactly as evaluation did.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -116,6 +117,11 @@ class Recommender(nn.Module):
         """(head, relation, tail) node ids the trainer samples KG-loss batches from (``Batch.kg``);
         None for models without a KG loss."""
         return None
+
+    def run_record(self) -> dict[str, Any]:
+        """Model-specific facts recorded in the run's metrics.json (HAN: metapaths and their semantic
+        attention); empty by default."""
+        return {}
 
     def kg_attention(self) -> dict[tuple[str, str, str], np.ndarray]:
         """Per KG edge type, the model's (head->tail, tail->head) weight of each edge, for path

@@ -112,8 +112,16 @@ def list_runs(root: Path, dataset: str | None = None) -> list[dict[str, Any]]:
                      "text": config.get("use_text"), "split": metrics.get("split_id", "")[:8],
                      "best_epoch": metrics.get("best_epoch"),
                      **{k: test.get(k) for k in ("recall@10", "ndcg@10", "hit@10", "mrr@10", "ndcg@20")},
-                     "wall_s": round(metrics.get("wall_seconds", 0.0), 1)})
+                     "wall_s": round(metrics.get("wall_seconds", 0.0), 1),
+                     "metapaths": metapath_summary(metrics)})
     return rows
+
+
+def metapath_summary(metrics: dict[str, Any]) -> str:
+    """HAN runs: each metapath with its learned semantic attention, ``"U-I-U 0.41, I-U-I 0.59"``; else ""."""
+    attention = metrics.get("semantic_attention", {})
+    return ", ".join(f"{name} {attention[name]:.2f}" if name in attention else name
+                     for name in metrics.get("metapaths", []))
 
 
 def plot_curve(path: Path, history: list[dict[str, float]]) -> None:

@@ -197,6 +197,7 @@ class Trainer:
                    "history": state.history,
                    "valid": evaluate(self.model, self.data, self.split, "valid", self.config.ks),
                    "test": evaluate(self.model, self.data, self.split, "test", self.config.ks)}
+        metrics.update(self.model.run_record())   # e.g. HAN: metapaths and their semantic attention
         runs.write_json(self.run_dir / "metrics.json", metrics)
         runs.save_embeddings(self.run_dir / "embeddings.npz", self.model.embeddings())
         attention = self.model.kg_attention()   # KG edge attention (KGAT), for path explanations

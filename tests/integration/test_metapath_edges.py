@@ -54,7 +54,7 @@ def exported(graph):
 def test_pathsim_neighbours_are_exact(graph, exported):
     data, split = exported
     assert split.source == "dataset" and len(split.test) == 1 and len(split.valid) == 1
-    materialise(graph, data, "U-I-U,I-E-I,I-U-I,U-I-E-I-U", split.train, split.split_id, top_n=5)
+    data = materialise(graph, data, "U-I-U,I-E-I,I-U-I,U-I-E-I-U", split.train, split.split_id, top_n=5)
     # training adjacency u1:{i1,i2} u2:{i1,i2,i3} u3:{i3}; PathSim = 2|p(a,b)| / (|p(a,a)| + |p(b,b)|)
     assert neighbour_table(data, "U-I-U") == {"u1": [("u2", 0.8)], "u2": [("u1", 0.8), ("u3", 0.5)],
                                               "u3": [("u2", 0.5)]}
@@ -72,21 +72,20 @@ def test_pathsim_neighbours_are_exact(graph, exported):
 
 def test_held_out_interactions_create_no_metapath_edge(graph, exported):
     data, split = exported
-    materialise(graph, data, "I-U-I,U-I-U", split.train, split.split_id)
+    data = materialise(graph, data, "I-U-I,U-I-U", split.train, split.split_id)
     # u3-i1 (test) would make i1~i3 share u3 and u3~u1 share i1; u1-i4 (valid) would give i4 neighbours
     assert neighbour_table(data, "I-U-I") == {"i1": [("i2", 1.0), ("i3", 0.5)], "i2": [("i1", 1.0), ("i3", 0.5)],
                                               "i3": [("i1", 0.5), ("i2", 0.5)]}
     assert "u1" not in dict(neighbour_table(data, "U-I-U")["u3"])
     # the same statements over every event DO see them: the exclusion is what keeps them out
     everything = np.arange(len(data.interactions))
-    materialise(graph, data, "I-U-I", everything, "all-events")
-    leaked = neighbour_table(data, "I-U-I")
+    leaked = neighbour_table(materialise(graph, data, "I-U-I", everything, "all-events"), "I-U-I")
     assert leaked["i1"][0] == ("i2", 0.8) and ("i3", 0.8) in leaked["i1"] and "i4" in leaked
 
 
 def test_count_weighting_and_top_n(graph, exported):
     data, split = exported
-    materialise(graph, data, "U-I-U,I-E-I", split.train, split.split_id, top_n=1, weighting="count")
+    data = materialise(graph, data, "U-I-U,I-E-I", split.train, split.split_id, top_n=1, weighting="count")
     assert neighbour_table(data, "U-I-U") == {"u1": [("u2", 2.0)], "u2": [("u1", 2.0)], "u3": [("u2", 1.0)]}
     # ties broken by neighbour key: i3's neighbours i1, i2, i4 all share one entity
     assert neighbour_table(data, "I-E-I") == {"i1": [("i2", 2.0)], "i2": [("i1", 2.0)], "i3": [("i1", 1.0)],
