@@ -3,6 +3,8 @@ graph, top-N, the no-leak rule (held-out events create no edge) and the --metapa
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,8 @@ from kgrec.export import export_graph
 from kgrec.ingest.validate import EventRow, NodeRow, PairRow, RawDataset, Where
 from kgrec.metapath_edges import materialise
 from kgrec.train.split import make_split
+from tests.cli_helpers import run_cli
+from tests.conftest import suite_env
 from tests.ingest_fixtures import load_raw
 
 HERE = Where("hand-made", 0)
@@ -105,3 +109,70 @@ def test_unknown_or_impossible_metapaths_are_one_clear_error(graph, exported, te
     with pytest.raises(KgrecError, match=message):
         materialise(graph, data, text, split.train, split.split_id)
     assert data.metapaths == {}
+
+
+def numpy_pathsim(adjacency: np.ndarray, top_n: int) -> dict[int, list[tuple[int, float]]]:
+    """Top-n PathSim neighbours of the symmetric metapath A·Aᵀ (binary A), ties by index = key order."""
+    paths = adjacency @ adjacency.T
+    diag = np.diag(paths)
+    table = {}
+    for a in range(len(paths)):
+        sims = sorted(((float(np.float32(2 * paths[a, b] / (diag[a] + diag[b]))), b) for b in range(len(paths))
+                       if b != a and paths[a, b]), key=lambda s: (-s[0], s[1]))[:top_n]
+        if sims:
+            table[a] = [(b, s) for s, b in sims]
+    return table
+
+
+def as_table(pairs: np.ndarray, weights: np.ndarray) -> dict[int, list[tuple[int, float]]]:
+    table: dict[int, list[tuple[int, float]]] = {}
+    for (a, b), w in zip(pairs.tolist(), weights.tolist(), strict=True):
+        table.setdefault(a, []).append((b, w))
+    return {a: sorted(rows, key=lambda r: (-r[1], r[0])) for a, rows in table.items()}
+
+
+def test_train_han_end_to_end_matches_numpy_and_serves(graph, settings, tmp_path):
+    """`train --model han` on a synthetic dataset: the run's metapath edges equal numpy PathSim over the
+    run's own training split (so no held-out pair is used), the run records the semantic attention, and
+    the HAN vectors write back and serve like any model's."""
+    from kgrec.api import Kgrec
+    from kgrec.data import GraphData
+    from kgrec.train.runs import RunStore
+    from kgrec.train.split import load_split
+
+    kg = Kgrec(settings, RunStore(tmp_path / "runs"))
+    kg.load("synthetic", users=40, items=60, events=600, dataset="demo")
+    result = kg.train("han", "demo", metapaths="U-I-U,I-E-I,I-U-I", metapath_top_n=8, epochs=3,
+                      embedding_size=16, use_text=False, threads=1).result
+    saved = GraphData.load(result.run_dir / "graph")
+    split = load_split(result.run_dir / "split.npz")
+    assert saved.metapath_info["split_id"] == split.split_id == result.split_id
+    train = saved.interactions[split.train]
+    ui = np.zeros((saved.num_users, saved.num_items))
+    ui[train[:, 0], train[:, 1]] = 1
+    ie = np.zeros((saved.num_items, saved.num_nodes("Entity")))
+    for (head, _, tail), pairs in saved.kg.items():
+        if (head, tail) == ("Item", "Entity"):
+            ie[pairs[:, 0], pairs[:, 1]] = 1
+    for name, adjacency in (("U-I-U", ui), ("I-U-I", ui.T), ("I-E-I", ie)):
+        assert as_table(saved.metapaths[name], saved.metapath_weights[name]) == numpy_pathsim(adjacency, 8), name
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    assert metrics["metapaths"] == ["U-I-U", "I-E-I", "I-U-I"]
+    beta = metrics["semantic_attention"]
+    assert beta["U-I-U"] == pytest.approx(1.0) and beta["I-E-I"] + beta["I-U-I"] == pytest.approx(1.0, abs=1e-5)
+    row = next(r for r in kg.evaluate("demo") if r["run"] == result.run_id)
+    assert row["metapaths"].startswith("U-I-U 1.00, I-E-I ")
+    kg.write_back(result.run_id)
+    recs = kg.recommend("u1", k=5, dataset="demo")
+    assert len(recs.items) == 5 and [i.score for i in recs.items] == sorted((i.score for i in recs.items),
+                                                                             reverse=True)
+
+
+def test_cli_train_han_refuses_a_bad_metapath_in_one_line(graph, tmp_path):
+    load_raw(graph, hand_made())
+    env = suite_env() | {"KGREC_RUNS_DIR": str(tmp_path / "runs"), "OMP_NUM_THREADS": "1"}
+    proc = run_cli("train", "--model", "han", "--dataset", "mp", "--metapaths", "U-I-U,I-E-U", "--epochs", "1",
+                   env=env)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr == "error: metapath 'I-E-U': the dataset has no E-U relationships\n"
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())   # nothing recorded
