@@ -143,3 +143,22 @@ def test_metapaths_need_han_and_han_needs_metapaths(tmp_path) -> None:
         kg.train("bprmf", "tiny", data=data, epochs=1, metapaths="U-I-U")
     with pytest.raises(KgrecError, match="metapath_weight must be pathsim or count"):
         kg.train("han", "tiny", data=data, epochs=1, metapaths="U-I-U", metapath_weight="cosine")
+
+
+def test_han_run_resumes_from_its_saved_graph_without_neo4j(tmp_path) -> None:
+    """The run's saved graph carries the metapath edges, so resume needs no database."""
+    from kgrec.data import GraphData
+    from kgrec.train.trainer import resume
+
+    data = tiny_graph(with_text=False)
+    split = make_split(data, 0)
+    data = with_metapaths(data, split)
+    run_dir, _ = train_new(data, han_config(epochs=2), tmp_path, split=split)
+    saved = GraphData.load(run_dir / "graph")
+    assert saved.metapath_info == data.metapath_info
+    for name in data.metapaths:
+        np.testing.assert_array_equal(saved.metapaths[name], data.metapaths[name])
+        np.testing.assert_array_equal(saved.metapath_weights[name], data.metapath_weights[name])
+    assert saved.checksum() == tiny_graph(with_text=False).checksum()      # metapaths are not the dataset
+    metrics = resume(run_dir)
+    assert set(metrics["semantic_attention"]) == {"U-I-U", "I-U-I", "I-E-I"}
