@@ -4,7 +4,8 @@
   includes each model version's vector ``emb_vN`` and ``text_vec`` -- one transaction (DETACH DELETE).
 * The text cache (``<home>/text-cache/<model>/``): the entry of the user's text.
 * Recorded runs (``runs/<id>/``): in ``graph/graph.npz`` the user's key becomes a tombstone, their
-  interactions and friendships are removed (the split is re-indexed), their text is dropped; their row of
+  interactions and friendships are removed (the split is re-indexed), their text is dropped, their
+  metapath-neighbour rows are removed (item metapaths through users are dropped whole); their row of
   ``embeddings.npz`` is zeroed; ``checkpoints/`` (trained weights with the user's row) are deleted. The run
   gets a ``FORGOTTEN.json`` marker (counts only, never keys) and write-back refuses it from then on.
 
@@ -126,6 +127,7 @@ def scrub_run(run: Path, key: str) -> bool:
         data.social = data.social[(data.social != index).all(axis=1)]
     if "User" in data.texts and len(data.texts["User"]) > index:
         data.texts["User"][index] = None
+    _scrub_metapaths(data, index)
     _save_graph(data, run / "graph")
     (run / "dataset.sha256").write_text(data.checksum() + "\n")
     _reindex_split(run / "split.npz", keep)
@@ -134,6 +136,21 @@ def scrub_run(run: Path, key: str) -> bool:
         shutil.rmtree(run / "checkpoints")
     _mark(run)
     return True
+
+
+def _scrub_metapaths(data: GraphData, index: int) -> None:
+    """HAN's metapath relations: drop the user's rows from user metapaths (U-…-U); drop item metapaths
+    that pass through users (I-U-I …) whole, since their weights aggregate the user's interactions."""
+    for name in list(data.metapaths):
+        types = name.split("-")
+        if types[0] == "U":
+            rows = (data.metapaths[name] != index).all(axis=1)
+            data.metapaths[name], data.metapath_weights[name] = (data.metapaths[name][rows],
+                                                                 data.metapath_weights[name][rows])
+        elif "U" in types:
+            del data.metapaths[name], data.metapath_weights[name]
+    if data.metapath_info:
+        data.metapath_info["names"] = list(data.metapaths)
 
 
 def _save_graph(data: GraphData, directory: Path) -> None:

@@ -162,3 +162,23 @@ def test_han_run_resumes_from_its_saved_graph_without_neo4j(tmp_path) -> None:
     assert saved.checksum() == tiny_graph(with_text=False).checksum()      # metapaths are not the dataset
     metrics = resume(run_dir)
     assert set(metrics["semantic_attention"]) == {"U-I-U", "I-U-I", "I-E-I"}
+
+
+def test_forget_scrubs_a_users_metapath_rows_from_a_han_run(tmp_path) -> None:
+    from kgrec.data import GraphData
+    from kgrec.privacy import scrub_run
+
+    data = tiny_graph(with_text=False)
+    split = make_split(data, 0)
+    data = with_metapaths(data, split)
+    run_dir, _ = train_new(data, han_config(epochs=1), tmp_path, split=split)
+    assert (data.metapaths["U-I-U"] == 3).any()
+    assert scrub_run(run_dir, "tiny:u3")
+    saved = GraphData.load(run_dir / "graph")
+    assert not (saved.metapaths["U-I-U"] == 3).any()
+    kept = (data.metapaths["U-I-U"] != 3).all(axis=1)
+    np.testing.assert_array_equal(saved.metapaths["U-I-U"], data.metapaths["U-I-U"][kept])
+    np.testing.assert_array_equal(saved.metapath_weights["U-I-U"], data.metapath_weights["U-I-U"][kept])
+    assert "I-U-I" not in saved.metapaths                   # aggregated over u3's interactions: dropped whole
+    np.testing.assert_array_equal(saved.metapaths["I-E-I"], data.metapaths["I-E-I"])   # no user in it
+    assert saved.metapath_info["names"] == ["U-I-U", "I-E-I"]
