@@ -176,3 +176,18 @@ def test_cli_train_han_refuses_a_bad_metapath_in_one_line(graph, tmp_path):
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert proc.stderr == "error: metapath 'I-E-U': the dataset has no E-U relationships\n"
     assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())   # nothing recorded
+
+
+def test_cli_ablate_han_prints_a_row_per_metapath_dropped_and_evaluate_shows_attention(graph, tmp_path):
+    load_raw(graph, hand_made())
+    env = suite_env() | {"KGREC_RUNS_DIR": str(tmp_path / "runs"), "OMP_NUM_THREADS": "1"}
+    proc = run_cli("ablate", "--model", "han", "--dataset", "mp", "--metapaths", "U-I-U,I-E-I,I-U-I",
+                   "--epochs", "1", "--format", "json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["variant"] for r in rows] == ["full", "no-U-I-U", "no-I-E-I", "no-I-U-I"]
+    listed = json.loads(run_cli("evaluate", "--dataset", "mp", "--format", "json", env=env).stdout)
+    shown = {r["run"]: r["metapaths"] for r in listed}
+    assert shown[rows[0]["run"]].startswith("U-I-U 1.00, I-E-I ")
+    assert shown[rows[1]["run"]].startswith("I-E-I ") and "U-I-U" not in shown[rows[1]["run"]]
+    assert shown[rows[2]["run"]].startswith("U-I-U 1.00, I-U-I 1.00")     # I-U-I alone on the item side
