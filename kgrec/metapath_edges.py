@@ -15,17 +15,19 @@ count once). ``|paths(a,b)| = Σ_x c(a,x)·c(b,x)`` over the middle node ``x``, 
 the half path.
 
 No leakage: a User–Item hop counts only when the pair is a *training* interaction of the run's
-split. The training pairs reach Cypher as a parameter (``$train``: user key -> {item key: true}),
-and every ``INTERACTED`` relationship outside it is skipped, so valid/test events (which Neo4j holds
-too) never create a neighbour. The result is tied to the split (``MetapathInfo.split_id``).
+split. The training pairs reach Cypher as a parameter (``$train``: user key -> {item key: true}), and
+every User–Item hop of a statement (its ``{{ALLOW:…}}`` marker) keeps only pairs in it, so valid/test
+events (which Neo4j holds too) never create a neighbour. The result is tied to the split (``MetapathInfo.split_id``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from kgrec.cypher import statement
 from kgrec.data import GraphData
 from kgrec.db import Graph
 from kgrec.errors import KgrecError
@@ -34,6 +36,7 @@ from kgrec.keys import prefix as key_prefix
 from kgrec.metapaths import TYPE_LABELS, Metapath, _fill, dataset_record, hop_types, parse_path
 
 WEIGHTINGS = ("pathsim", "count")
+ALLOW_MARKER = re.compile(r"\{\{ALLOW:T(\d):([a-z][a-z0-9_]*):T(\d):([a-z][a-z0-9_]*)\}\}")
 END_TYPES = ("U", "I")
 
 
@@ -95,10 +98,24 @@ def train_pairs_param(data: GraphData, train_idx: np.ndarray) -> dict[str, dict[
     return out
 
 
+def fill_statement(template: str, path: Metapath, hops: dict) -> str:
+    """Statement ``template`` for ``path``: each ``{{ALLOW:Tj:u:Tk:v}}`` marker (the hop between variables
+    ``u`` of type j and ``v`` of type k) becomes ``$train[<user>.key][<item>.key]`` on a User–Item hop and
+    ``true`` on any other; then labels and relationship types are spliced through the whitelist."""
+    def allow(marker: re.Match) -> str:
+        ends = [(path.types[int(marker[1])], marker[2]), (path.types[int(marker[3])], marker[4])]
+        if sorted(t for t, _ in ends) != ["I", "U"]:
+            return "true"
+        (_, user), (_, item) = sorted(ends, reverse=True)      # ("U", user var) first
+        return f"$train[{user}.key][{item}.key]"
+
+    return _fill(template, path, hops, ALLOW_MARKER.sub(allow, statement(template)))
+
+
 def self_paths(graph: Graph, path: Metapath, hops: dict, prefix: str, train: dict, batch_size: int
                ) -> dict[str, int]:
     """``|paths(a, a)|`` per start key (PathSim's denominator), in key-ordered batches."""
-    text = _fill(f"metapaths/self_paths_{len(path) // 2}", path, hops)
+    text = fill_statement(f"metapaths/self_paths_{len(path) // 2}", path, hops)
     out: dict[str, int] = {}
     for page in graph.pages(text, prefix, batch_size, train=train):
         out.update(zip(page["keys"], (int(p) for p in page["self_paths"]), strict=True))
@@ -111,7 +128,7 @@ def neighbours(graph: Graph, data: GraphData, path: Metapath, hops: dict, train:
     prefix = key_prefix(data.dataset)
     index = KeyIndex(label_of(path.name), data.keys[label_of(path.name)])
     diag = self_paths(graph, path, hops, prefix, train, batch_size) if weighting == "pathsim" else {}
-    text = _fill(f"metapaths/neighbours_{len(path) // 2}", path, hops)
+    text = fill_statement(f"metapaths/neighbours_{len(path) // 2}", path, hops)
     starts, ends, weights = [], [], []
     for page in graph.pages(text, prefix, batch_size, train=train, self_paths=diag, weighting=weighting,
                             top_n=top_n):

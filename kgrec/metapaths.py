@@ -95,9 +95,10 @@ def parse_path(text: str, hops: dict[frozenset[str], set[str]]) -> Metapath:
     return Metapath(types)
 
 
-def _fill(template: str, path: Metapath, hops: dict[frozenset[str], set[str]]) -> str:
-    """Replace {{Tj}} by labels and {{Rj}} by whitelisted type alternations (A|B|C)."""
-    text = statement(template)
+def _fill(template: str, path: Metapath, hops: dict[frozenset[str], set[str]], text: str | None = None) -> str:
+    """Replace {{Tj}} by labels and {{Rj}} by whitelisted type alternations (A|B|C) in statement ``template``
+    (or in ``text``, that statement already partly filled)."""
+    text = statement(template) if text is None else text
     for j, t in enumerate(path.types):
         text = text.replace(f"{{{{T{j}}}}}", check_identifier(TYPE_LABELS[t], set(TYPE_LABELS.values()), "label"))
     for j, (a, b) in enumerate(zip(path.types, path.types[1:], strict=False), 1):

@@ -3,6 +3,7 @@
 // counts only when the pair is in $train, a map user key -> {item key: true} of the TRAINING interactions).
 // weight: 'pathsim' = 2|paths(a,b)| / (|paths(a,a)| + |paths(b,b)|) with $self_paths (key -> |paths(x,x)|),
 // 'count' = |paths(a,b)|. Ties are broken by neighbour key.
+// ALLOW markers (Tj:u:Tk:v = the hop between variables u and v; kgrec.metapath_edges.fill_statement): $train[user.key][item.key] on a U-I hop, else true.
 MATCH (a:{{T0}}) WHERE a.key STARTS WITH $prefix AND a.key > $after
 WITH a ORDER BY a.key LIMIT $limit
 WITH collect(a) AS starts
@@ -10,10 +11,10 @@ CALL (starts) {
   UNWIND starts AS a
   CALL (a) {
     MATCH (a)-[r1:{{R1}}]-(x:{{T1}})
-    WHERE type(r1) <> 'INTERACTED' OR $train[startNode(r1).key][endNode(r1).key]
+    WHERE {{ALLOW:T0:a:T1:x}}
     WITH DISTINCT a, x
     MATCH (x)-[r2:{{R1}}]-(b:{{T0}})
-    WHERE b <> a AND (type(r2) <> 'INTERACTED' OR $train[startNode(r2).key][endNode(r2).key])
+    WHERE b <> a AND {{ALLOW:T1:x:T0:b}}
     WITH DISTINCT a, x, b
     WITH a, b, count(x) AS paths
     WITH b, CASE $weighting WHEN 'pathsim' THEN 2.0 * paths / ($self_paths[a.key] + $self_paths[b.key])
