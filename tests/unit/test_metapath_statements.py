@@ -23,7 +23,7 @@ def test_user_item_hops_get_the_training_allow_list_oriented_user_to_item() -> N
     assert "WHERE $train[x.key][a.key]" in text and "WHERE b <> a AND $train[x.key][b.key]" in text
     text = code("metapaths/neighbours_2", ("U", "I", "E", "I", "U"))
     assert "WHERE $train[a.key][y.key]" in text and "WHERE $train[b.key][z.key]" in text
-    assert text.count("$train[") == 2 and "[:DIRECTED_BY|FILM_GENRE]" in text and "{{" not in text
+    assert text.count("$train[") == 2 and "[r2:DIRECTED_BY|FILM_GENRE]" in text and "{{" not in text
 
 
 def test_kg_only_metapaths_read_no_allow_list() -> None:
