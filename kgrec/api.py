@@ -363,10 +363,10 @@ class Kgrec:
         if config.kg_relations.strip().lower() == "all":
             return data, None
         from kgrec.kg_quality import select_relations
-        from kgrec.train.split import make_split
+        from kgrec.train.split import split_for
 
         auto = config.kg_relations.strip().lower() == "auto"
-        train_idx = make_split(data, config.split_seed).train if auto else None
+        train_idx = split_for(data, config).train if auto else None
         before = sorted({rel for _, rel, _ in data.kg})
         data, kept, report = select_relations(data, config.kg_relations, train_idx, seed=config.seed)
         return data, RelationChoice(config.kg_relations, list(kept), before, report)
@@ -408,12 +408,12 @@ class Kgrec:
                from_graph: Path | str | None = None, data: GraphData | None = None,
                reporter: Callable[[str], Reporter] | None = None, **settings: Any) -> Ablation:
         """Train the full / no-KG / no-text variants of ``model`` on one split."""
-        from kgrec.train.split import make_split
+        from kgrec.train.split import split_for
 
         base = self.config(config_file, model=model, dataset=dataset, **settings)
         data = data if data is not None else self.graph_data(base.dataset, from_graph)
         data, relations = self.select_relations(data, base)
-        split = make_split(data, base.split_seed)
+        split = split_for(data, base)
         variants = (base, replace(base, use_kg=False), replace(base, use_text=False))
         results = [self._train(data, config, split, label, reporter(label) if reporter else None)
                    for label, config in zip(ABLATION, variants, strict=True)]

@@ -51,6 +51,11 @@ class TrainConfig:
     kg_max_items: int = 0             # KG-LightGCN: and at most this many (0 = no cap)
     aggregator: str = "light"         # KGAT aggregator: "bi" (bi-interaction) or "light" (parameter-free)
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
+    cold_items: float = 0.0           # fraction of items whose train/valid rows move to test (cold-item evaluation)
+    negative_pool: str = "warm"       # negatives from "warm" items (with training interactions) or "all" items
+    cold_dropout: float = 0.0         # inductive training: per batch, this fraction of warm items is made cold
+                                      # (ID embedding and interaction edges dropped); never-interacted items
+                                      # get no ID embedding at all (DropoutNet-style)
     ks: tuple[int, ...] = field(default=(10, 20))
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +69,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "lightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kgat": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kglightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
+    "sage": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2, "cold_dropout": 0.2},
 }
 
 
@@ -154,6 +160,9 @@ def validate(config: TrainConfig) -> None:
               (config.loss in ("bpr", "softmax"), "loss must be bpr or softmax"),
               (config.n_negatives >= 1, "n_negatives must be ≥ 1"), (config.temperature > 0, "temperature must be > 0"),
               (0 <= config.dropout < 1, "dropout must be in [0, 1)"),
+              (0 <= config.cold_items < 1, "cold_items must be in [0, 1)"),
+              (0 <= config.cold_dropout < 1, "cold_dropout must be in [0, 1)"),
+              (config.negative_pool in ("warm", "all"), "negative_pool must be warm or all"),
               (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list")]
     for ok, message in checks:
         if not ok:
