@@ -117,6 +117,12 @@ class Recommender(nn.Module):
         None for models without a KG loss."""
         return None
 
+    def item_tower(self) -> dict[str, np.ndarray] | None:
+        """For inductive models, the arrays of the function that embeds an item from its text and KG
+        neighbours (saved as ``tower.npz``; :class:`kgrec.serve.tower.ItemTower` applies it to items
+        added after training). None for transductive models (cold start then fits a ridge map)."""
+        return None
+
     def kg_attention(self) -> dict[tuple[str, str, str], np.ndarray]:
         """Per KG edge type, the model's (head->tail, tail->head) weight of each edge, for path
         explanations; empty for models without edge attention (explanations then use similarity)."""

@@ -231,6 +231,9 @@ class Trainer:
                    **cold_warm_metrics(self.model, self.data, self.split, self.config.ks)}
         runs.write_json(self.run_dir / "metrics.json", metrics)
         runs.save_embeddings(self.run_dir / "embeddings.npz", self.model.embeddings())
+        tower = self.model.item_tower()          # inductive models: embeds items added after training
+        if tower is not None:
+            np.savez(self.run_dir / "tower.npz", **tower)
         attention = self.model.kg_attention()   # KG edge attention (KGAT), for path explanations
         if attention:
             runs.save_attention(self.run_dir / "attention.npz", attention)

@@ -115,15 +115,16 @@ def test_sage_gives_a_cold_item_a_vector_from_content_not_from_its_id() -> None:
     model.eval()
     cold = int(split.cold_items[0])
     before = model.embeddings()["Item"]
+    ids = model.items.items.embedding.weight
     with torch.no_grad():                      # a cold item's ID embedding must not matter ...
-        model.inputs["Item"].embedding.weight[cold] += 5.0
+        ids[cold] += 5.0
     model.train(False)
     after = model.embeddings()["Item"]
     np.testing.assert_allclose(after[cold], before[cold], atol=1e-6)
     assert np.abs(before[cold]).sum() > 0.1    # ... and it still gets a real vector (text + KG neighbours)
     warm = int(np.flatnonzero(~cold_item_mask(data, split.train))[0])
     with torch.no_grad():
-        model.inputs["Item"].embedding.weight[warm] += 5.0
+        ids[warm] += 5.0
     model.train(False)
     assert not np.allclose(model.embeddings()["Item"][warm], after[warm])
 
@@ -137,6 +138,40 @@ def test_sage_cold_dropout_removes_the_interaction_edges_of_the_dropped_items() 
     assert 0 < int(dropped.sum()) < data.num_items
     removed = model.graph.num_edges() - graph.num_edges()
     train_items = data.interactions[split.train, 1]
-    assert removed == 2 * int(dropped[torch.from_numpy(train_items)].sum())   # each interaction and its reverse
+    assert removed == int(dropped[torch.from_numpy(train_items)].sum())   # the user -> item edge of each
+    _, dst = graph.edges()
+    into_items = dst[dst >= data.num_users] - data.num_users
+    assert not dropped[into_items].any()
+    assert graph.num_edges() - len(into_items) == len(split.train)        # item -> user edges all kept
     assert graph.num_nodes() == model.graph.num_nodes()
     assert evaluate(model, data, split, "test")["recall@20"] >= 0.0
+
+
+def test_the_saved_item_tower_reproduces_the_models_vector_of_a_cold_item(tmp_path) -> None:
+    from kgrec.serve.tower import ItemTower
+
+    torch.manual_seed(0)
+    data = tiny_graph(n_users=30, n_items=30)
+    split = make_split(data, 0, cold_items=0.2)
+    config = TrainConfig(model="sage", embedding_size=8, loss="softmax", kg_min_items=1)
+    text = fake_text_features(data)
+    model = model_class("sage")(data, split.train, config, text)
+    model.eval()
+    np.savez(tmp_path / "tower.npz", **model.item_tower())
+    tower = ItemTower.load(tmp_path, data)
+    expected = model.embeddings()["Item"]
+    keys = {label: data.keys[label] for label in ("Item", "Entity")}
+    checked = 0
+    for item in split.cold_items:
+        neighbours = [{"rel": rel, "label": tail if head == "Item" and row[0] == item else head,
+                       "key": keys[tail if head == "Item" and row[0] == item else head][
+                           row[1] if head == "Item" and row[0] == item else row[0]]}
+                      for (head, rel, tail), rows in data.kg.items() for row in rows
+                      if (head == "Item" and row[0] == item) or (tail == "Item" and row[1] == item)]
+        vector = tower.embed(text["Item"][0][item] if text["Item"][1][item] else None, neighbours)
+        np.testing.assert_allclose(vector, expected[item], atol=1e-5)
+        checked += 1
+    assert checked == len(split.cold_items) == 6
+    with pytest.raises(KgrecError, match="dimension 3"):
+        tower.embed(np.zeros(3), [])
+    assert tower.embed(None, [{"rel": "HAS_GENRE", "label": "Entity", "key": "unknown"}]) is None
