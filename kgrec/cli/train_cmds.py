@@ -115,8 +115,8 @@ def train(
     kg_relations: Optional[str] = KG_RELATIONS_OPTION,
     cold_items: Optional[float] = COLD_ITEMS_OPTION,
     cold_dropout: Optional[float] = typer.Option(None, "--cold-dropout", min=0.0, max=0.99, help="Inductive "
-                                                 "training (sage): share of warm items made cold in each batch "
-                                                 "(ID embedding and interaction edges dropped)."),
+                                                 "training (sage): share of items scored by their content tower "
+                                                 "(text + KG neighbours) in each batch, as if cold (default 0.2)."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),

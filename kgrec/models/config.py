@@ -53,9 +53,9 @@ class TrainConfig:
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
     cold_items: float = 0.0           # fraction of items whose train/valid rows move to test (cold-item evaluation)
     negative_pool: str = "warm"       # negatives from "warm" items (with training interactions) or "all" items
-    cold_dropout: float = 0.0         # inductive training: per batch, this fraction of warm items is made cold
-                                      # (ID embedding and interaction edges dropped); never-interacted items
-                                      # get no ID embedding at all (DropoutNet-style)
+    cold_dropout: float = 0.0         # sage: per batch, this share of items is scored by its content tower
+                                      # (text + KG) in a second, gradient-isolated loss (DropoutNet-style)
+    cold_scale: float = 0.8           # sage, softmax loss: length of content-tower vectors (warm ones are unit)
     ks: tuple[int, ...] = field(default=(10, 20))
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,6 +162,7 @@ def validate(config: TrainConfig) -> None:
               (0 <= config.dropout < 1, "dropout must be in [0, 1)"),
               (0 <= config.cold_items < 1, "cold_items must be in [0, 1)"),
               (0 <= config.cold_dropout < 1, "cold_dropout must be in [0, 1)"),
+              (config.cold_scale > 0, "cold_scale must be > 0"),
               (config.negative_pool in ("warm", "all"), "negative_pool must be warm or all"),
               (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list")]
     for ok, message in checks:

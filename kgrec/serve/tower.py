@@ -1,9 +1,9 @@
 """An inductive model's item tower at serving time: embeds items added after training.
 
 The trained function (``tower.npz``, saved with the run by models that have one, e.g. ``sage``) is
-``x = text · W + Σ_r w_r · mean of the inputs of the item's r-neighbours`` and the item's vector is
-``x / (L + 1)`` (an item without interactions gets no propagated part), L2-normalised when the model
-was trained with the softmax loss. Neighbours unknown to the run (new entities) are skipped.
+``x = text · W + Σ_r w_r · mean of the inputs of the item's r-neighbours``; the item's vector is ``x``,
+L2-normalised when the model was trained with the softmax loss, times the model's ``scale``.
+Neighbours unknown to the run (new entities) are skipped.
 """
 
 from __future__ import annotations
@@ -68,7 +68,6 @@ class ItemTower:
             known = True
         if not known:
             return None
-        x *= self.scale
         if self.normalize:
             x /= max(np.linalg.norm(x), 1e-12)
-        return x.astype(np.float32)
+        return (x * self.scale).astype(np.float32)
