@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from kgrec.models.config import TrainConfig
     from kgrec.privacy import ForgetReport
     from kgrec.serve.events import IngestResult
+    from kgrec.serve.tower import ItemTower
     from kgrec.serve.versions import ModelVersion
     from kgrec.text import TextEncoder
     from kgrec.train.split import Split
@@ -72,17 +73,26 @@ class TrainResult:
     valid: dict[str, float]
     wall_seconds: float
     split_id: str
+    test_cold: dict[str, float] = field(default_factory=dict)   # test rows of items without training rows
+    test_warm: dict[str, float] = field(default_factory=dict)   # the other test rows
 
     @classmethod
     def from_metrics(cls, run_dir: Path, metrics: dict[str, Any], variant: str = "") -> TrainResult:
         return cls(run_dir.name, run_dir, metrics["model"], metrics["dataset"], variant or metrics["model"],
                    int(metrics["best_epoch"]), dict(metrics["test"]), dict(metrics["valid"]),
-                   float(metrics["wall_seconds"]), str(metrics["split_id"]))
+                   float(metrics["wall_seconds"]), str(metrics["split_id"]),
+                   dict(metrics.get("test_cold", {})), dict(metrics.get("test_warm", {})))
 
     def row(self) -> dict[str, Any]:
-        """The summary row the CLI prints: variant, run, best epoch, test metrics, wall time."""
-        return {"variant": self.variant, "run": self.run_id, "best_epoch": self.best_epoch,
-                **{k: self.test.get(k) for k in TEST_METRICS}, "wall_s": self.wall_seconds}
+        """The summary row the CLI prints: variant, run, best epoch, test metrics (and cold-item / warm
+        Recall@20 and NDCG@20 when the test has cold-item rows), wall time."""
+        row = {"variant": self.variant, "run": self.run_id, "best_epoch": self.best_epoch,
+               **{k: self.test.get(k) for k in TEST_METRICS}}
+        if self.test_cold:
+            row |= {f"{part}_{k}": metrics.get(k) for part, metrics in (("cold", self.test_cold),
+                                                                        ("warm", self.test_warm))
+                    for k in ("recall@20", "ndcg@20")}
+        return row | {"wall_s": self.wall_seconds}
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,7 @@ class ColdStart:
     items: int
     users: int
     skipped: list[str] = field(default_factory=list)
+    method: str = "text map"     # how items were embedded: "item tower" (the model's own) or "text map"
 
 
 @dataclass(frozen=True)
@@ -372,10 +383,10 @@ class Kgrec:
         if config.kg_relations.strip().lower() == "all":
             return data, None
         from kgrec.kg_quality import select_relations
-        from kgrec.train.split import make_split
+        from kgrec.train.split import split_for
 
         auto = config.kg_relations.strip().lower() == "auto"
-        train_idx = make_split(data, config.split_seed).train if auto else None
+        train_idx = split_for(data, config).train if auto else None
         before = sorted({rel for _, rel, _ in data.kg})
         data, kept, report = select_relations(data, config.kg_relations, train_idx, seed=config.seed)
         return data, RelationChoice(config.kg_relations, list(kept), before, report)
@@ -405,9 +416,9 @@ class Kgrec:
         if not is_han:
             raise KgrecError(f"--metapaths is used by --model han only (not {config.model})")
         from kgrec.metapath_edges import is_current, materialise, split_names
-        from kgrec.train.split import make_split
+        from kgrec.train.split import split_for
 
-        split = make_split(data, config.split_seed)
+        split = split_for(data, config)        # with --cold-items, cold items have no training pair here
         if not is_current(data, split_names(wanted), config.metapath_top_n, config.metapath_weight, split.split_id):
             with cypher_errors():
                 data = materialise(self.graph, data, wanted, split.train, split.split_id, config.metapath_top_n,
@@ -432,22 +443,23 @@ class Kgrec:
         metrics = trainer.resume(run_dir, self.text_features(data, config, text_progress), reporter)
         return TrainResult.from_metrics(run_dir, metrics)
 
-    def evaluate(self, dataset: str | None = None) -> list[dict[str, Any]]:
-        """One row per recorded run: test metrics at the best validation epoch."""
-        return self.runs.list(dataset)
+    def evaluate(self, dataset: str | None = None, cold_items: float | None = None) -> list[dict[str, Any]]:
+        """One row per recorded run: test metrics at the best validation epoch (with ``cold_items``:
+        the runs trained with that cold-item fraction, plus their cold-item and warm test metrics)."""
+        return self.runs.list(dataset, cold_items)
 
     def ablate(self, model: str = "kgat", dataset: str | None = None, *, config_file: Path | str | None = None,
                from_graph: Path | str | None = None, data: GraphData | None = None,
                reporter: Callable[[str], Reporter] | None = None, **settings: Any) -> Ablation:
         """Train the full / no-KG / no-text variants of ``model`` on one split (HAN: the full model and one
         variant per metapath dropped)."""
-        from kgrec.train.split import make_split
+        from kgrec.train.split import split_for
 
         base = self.config(config_file, model=model, dataset=dataset, **settings)
         data = data if data is not None else self.graph_data(base.dataset, from_graph)
         data, relations = self.select_relations(data, base)
         data, split = self.with_metapaths(data, base)
-        split = split or make_split(data, base.split_seed)
+        split = split or split_for(data, base)
         variants = metapath_variants(base) if base.metapaths.strip() else \
             list(zip(ABLATION, (base, replace(base, use_kg=False), replace(base, use_text=False)), strict=True))
         results = [self._train(data, config, split, label, reporter(label) if reporter else None)
@@ -524,13 +536,33 @@ class Kgrec:
 
     @translated
     def cold_start(self, dataset: str | None = None, text_model: str | None = None) -> ColdStart:
-        """Embed new items (text map + KG neighbours) and new users (fold-in) under the active version."""
+        """Embed new items and new users (fold-in) under the active version. Items go through the model's
+        inductive item tower when the version's run has one (and is in this home's runs), else through
+        the ridge text map + KG neighbours."""
         from kgrec.serve import coldstart
 
         version = self.model(dataset=dataset)
-        items, skipped = coldstart.embed_cold_items(self.graph, version, self.encoder(text_model))
+        tower, run_text_model = self._item_tower(version)
+        encoder = self.encoder(text_model if text_model is not None else run_text_model)
+        items, skipped = coldstart.embed_cold_items(self.graph, version, encoder, tower)
         users = coldstart.embed_cold_users(self.graph, version)
-        return ColdStart(version.version, items, users, skipped)
+        return ColdStart(version.version, items, users, skipped, "item tower" if tower else "text map")
+
+    def _item_tower(self, version: ModelVersion) -> tuple[ItemTower | None, str | None]:
+        """(the version's run's item tower or None, the text model that run was trained with)."""
+        from kgrec.serve.tower import ItemTower
+        from kgrec.train.trainer import load_run
+
+        if not version.run_id:
+            return None, None
+        try:
+            run_dir = self.runs.find(version.run_id)
+        except NotFoundError:
+            return None, None
+        if not (run_dir / "tower.npz").exists():
+            return None, None
+        data, config, _ = load_run(run_dir)
+        return ItemTower.load(run_dir, data), config.text_model
 
     @translated
     def ingest_events(self, path: Path | str, dataset: str | None = None) -> IngestResult:

@@ -12,15 +12,16 @@ import sys
 import time
 from collections.abc import Callable
 
-from harness import accuracy, env, external, load, plots, report
+from harness import accuracy, cold, env, external, load, plots, report
 from harness.report import Row, SectionResult
 
 BENCH = env.ROOT / "benchmarks"
-SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "load", "export", "latency",
-            "writeback", "growth", "fidelity")
+SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "cold-ml100k", "cold-lastfm",
+            "load", "export", "latency", "writeback", "growth", "fidelity")
 # sections whose figures are timings: measured under load (1-min load average > cores / 2) they are marked
 TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth")
-ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm")}
+ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm"),
+           "cold": ("cold-ml100k", "cold-lastfm")}
 KG_WORTH_MODELS = ("lightgcn", "kgat", "kgat-nokg", "kgat-notext", "kglightgcn", "kglightgcn-nokg",
                    "kglightgcn-notext")
 SCALES = (0.1, 1.0, 10.0)
@@ -127,6 +128,19 @@ class Harness:
                                  f"after 10 epochs without a better validation NDCG@10; {p.threads} torch thread(s); "
                                  "the best KG/text model is chosen on validation NDCG@10"]
 
+    def cold(self, dataset: str, result: SectionResult) -> None:
+        cap = self.args.epochs_cap or (3 if self.args.quick else 300)
+        models = [m.strip() for m in self.args.kgrec_models.split(",") if m.strip()] if self.args.kgrec_models \
+            else list(cold.COLD_MODELS)
+        p = accuracy.Plan(models, {m: 1 if m in ("pop", "textknn") else cap for m in models}, [], {},
+                          self.args.threads, self.args.resume)
+        rows, notes, plots_ = cold.run_cold(dataset, p, self.work / f"cold-{dataset}", self.settings,
+                                            self.args.cold_items, self.img_dir, BENCH)
+        result.rows += rows
+        result.plots += plots_
+        result.notes += notes + [f"epoch cap {cap}, early stopping after 10 epochs without a better validation "
+                                 f"NDCG@10; {p.threads} torch thread(s); {cold.__doc__.split(chr(10) + chr(10))[1]}"]
+
     def load(self, result: SectionResult) -> None:
         from harness.atomic_graph import read_atomic
 
@@ -187,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kgrec-models", default="", help="kgworth: comma list of kgrec models/variants "
                         f"(default {','.join(KG_WORTH_MODELS)}; a -nokg/-notext suffix is the ablation)")
     parser.add_argument("--recbole-models", default="", help="kgworth: RecBole KG models to run beside (e.g. KGAT)")
+    parser.add_argument("--cold-items", type=float, default=0.1, help="cold: share of items made cold (default 0.1)")
     parser.add_argument("--resume", action="store_true",
                         help="accuracy: reuse models already trained in benchmarks/.work with the same epoch cap")
     args = parser.parse_args(argv)
@@ -201,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         "accuracy-lastfm": lambda r: harness.accuracy("lastfm", r),
         "kgworth-ml100k": lambda r: harness.kg_worth("ml-100k", r),
         "kgworth-lastfm": lambda r: harness.kg_worth("lastfm", r),
+        "cold-ml100k": lambda r: harness.cold("ml-100k", r),
+        "cold-lastfm": lambda r: harness.cold("lastfm", r),
         "load": harness.load, "growth": harness.growth,
         "export": lambda r: harness.external("export_vs_driver", r),
         "latency": lambda r: harness.external("latency", r),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -31,7 +32,9 @@ RECBOLE_PY = env.ROOT / "benchmarks" / ".work" / "recbole-venv" / "bin" / "pytho
 RUNNER = env.ROOT / "benchmarks" / "recbole" / "run_recbole.py"
 METRICS = ("recall@10", "ndcg@10", "recall@20", "ndcg@20")
 KGREC_TO_RECBOLE = {"pop": "Pop", "bprmf": "BPR", "lightgcn": "LightGCN", "kgat": "KGAT"}
-KG_MODELS = ("kgat", "kglightgcn")            # kgrec's KG/text models, compared with kgrec's own LightGCN
+KG_MODELS = ("kgat", "kglightgcn", "sage")    # kgrec's KG/text models, compared with kgrec's own LightGCN
+SAGE_COLD_DROPOUT = 0.2                         # sage's default cold_dropout and cold_scale (kgrec.models.config)
+SAGE_COLD_SCALE = 0.8
 ABLATIONS = {"-nokg": ["--no-kg"], "-notext": ["--no-text"]}  # variant suffix -> `kgrec train` flags
 # variant option -> training settings (as KGREC_TRAIN_* env); "+cl": XSimGCL-style contrastive loss
 OPTIONS = {"+cl": {"KGREC_TRAIN_CL_WEIGHT": "0.1"}}
@@ -91,10 +94,12 @@ def run(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[Row], list
 
 
 # -- kgrec ------------------------------------------------------------------------------------
-def _kgrec_side(dataset: str, plan: Plan, settings, work: Path, notes: list[str]):
-    """Train (or, resuming, reuse) every kgrec model; return (metrics per model, GraphData, Split)."""
+def _kgrec_side(dataset: str, plan: Plan, settings, work: Path, notes: list[str],
+                train_env: dict[str, str] | None = None):
+    """Train (or, resuming, reuse) every kgrec model (``train_env``: KGREC_TRAIN_* settings for all of
+    them); return (metrics per model, GraphData, Split)."""
     runs_root = work / "runs"                   # own runs folder: sections may run in parallel
-    cli_env = env.cli_env(settings) | {"KGREC_RUNS_DIR": str(runs_root)}
+    cli_env = env.cli_env(settings) | {"KGREC_RUNS_DIR": str(runs_root)} | (train_env or {})
     finished = _finished_runs(runs_root, plan) if plan.resume else {}
     if any(m not in finished for m in plan.kgrec_models):
         _load_into_neo4j(dataset, settings)
@@ -136,10 +141,16 @@ def _finished_runs(runs_root: Path, plan: Plan) -> dict[str, Path]:
 
 
 def variant_name(config: dict) -> str:
-    """``kglightgcn``, ``kglightgcn+cl``, ``kglightgcn-nokg``, ``kglightgcn-notext`` … from a run's recorded
-    config (grammar: model, then options such as ``+cl``, then the ablation suffixes)."""
+    """``kglightgcn``, ``kglightgcn+cl``, ``kglightgcn-nokg``, ``sage+cd50+cs80`` … from a run's recorded config
+    (grammar: model, then options such as ``+cl``, ``+cdNN`` (cold_dropout) and ``+csNN`` (cold_scale), then
+    the ablation suffixes)."""
     name = config.get("model", "?")
     name += "+cl" if float(config.get("cl_weight") or 0) > 0 else ""
+    dropout, scale = float(config.get("cold_dropout") or 0), float(config.get("cold_scale") or 1)
+    if name == "sage" and abs(dropout - SAGE_COLD_DROPOUT) > 1e-9:
+        name += f"+cd{round(dropout * 100)}"
+    if name.startswith("sage") and abs(scale - SAGE_COLD_SCALE) > 1e-9:
+        name += f"+cs{round(scale * 100)}"
     if config.get("model") in KG_MODELS:
         name += "" if config.get("use_kg", True) else "-nokg"
         name += "" if config.get("use_text", True) else "-notext"
@@ -161,11 +172,16 @@ def base_model(variant: str) -> str:
 
 
 def variant_env(variant: str) -> dict[str, str]:
-    """Training settings a variant's options imply (``+cl`` -> KGREC_TRAIN_CL_WEIGHT)."""
+    """Training settings a variant's options imply (``+cl`` -> KGREC_TRAIN_CL_WEIGHT, ``+cd50`` ->
+    KGREC_TRAIN_COLD_DROPOUT=0.5)."""
     found: dict[str, str] = {}
     for option, settings in OPTIONS.items():
         if option in variant:
             found |= settings
+    for option, setting in (("cd", "KGREC_TRAIN_COLD_DROPOUT"), ("cs", "KGREC_TRAIN_COLD_SCALE")):
+        match = re.search(rf"\+{option}(\d+)", variant)
+        if match:
+            found[setting] = str(int(match.group(1)) / 100)
     return found
 
 

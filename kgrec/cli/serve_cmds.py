@@ -140,12 +140,17 @@ def cold_start_cmd(
     ctx: typer.Context,
     dataset: Optional[str] = DATASET_OPTION,
     text_model: Optional[str] = typer.Option(None, "--text-model", help="Text model for items without `text_vec` "
-                                             "(must be the one `encode-text --model` used; default MiniLM)."),
+                                             "(must be the one `encode-text --model` used; default: the run's "
+                                             "text model with an item tower, else MiniLM)."),
 ) -> None:
-    """Embed new items (text map + KG neighbours) and new users (fold-in) under the active version."""
+    """Embed new items and new users (fold-in) under the active version.
+
+    Items go through the model's own inductive item tower (text + KG neighbours) when its run has one
+    (`--model sage`), else through a ridge map from text vectors plus the KG neighbours' mean."""
     with session(ctx) as kg:
         result = kg.cold_start(dataset, text_model)
-    console.print(f"Model {result.version}: embedded {result.items} new item(s) and {result.users} new user(s).")
+    console.print(f"Model {result.version}: embedded {result.items} new item(s) (by {result.method}) and "
+                  f"{result.users} new user(s).")
     if result.skipped:
         console.print(f"{len(result.skipped)} item(s) have neither text nor KG links and stay unembedded, "
                       f"e.g. {', '.join(result.skipped[:5])}")

@@ -25,6 +25,12 @@ METAPATH_TOP_N_OPTION = typer.Option(None, "--metapath-top-n", help="HAN: neighb
                                      "(default 20).")
 METAPATH_WEIGHT_OPTION = typer.Option(None, "--metapath-weight", help="HAN: neighbour weight, pathsim (default) "
                                       "or count (instance count).")
+COLD_ITEMS_OPTION = typer.Option(None, "--cold-items", min=0.0, max=0.99, help="Cold-item evaluation: this "
+                                 "fraction of items (seeded by --split-seed) loses every train and valid interaction; "
+                                 "their rows move to test, and test metrics are also reported on cold-item and "
+                                 "warm rows separately (full ranking over all items).")
+MODEL_HELP = ("pop, bprmf, lightgcn, kgat, kglightgcn, sage (inductive: text + KG neighbourhood, serves cold "
+              "items), textknn (content reference) or han (metapaths) (default kgat).")
 
 
 def _texts_progress() -> Progress:
@@ -102,8 +108,7 @@ def encode_text(
 @app.command("train")
 def train(
     ctx: typer.Context,
-    model: Optional[str] = typer.Option(None, "--model", help="pop, bprmf, lightgcn, kgat, kglightgcn "
-                                        "or han (default kgat)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     config_file: Optional[Path] = typer.Option(None, "--config", help="YAML/JSON/TOML file of training settings."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset name in Neo4j (default ml100k)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Maximum epochs (early stopping may end sooner)."),
@@ -117,6 +122,10 @@ def train(
     metapaths: Optional[str] = METAPATHS_OPTION,
     metapath_top_n: Optional[int] = METAPATH_TOP_N_OPTION,
     metapath_weight: Optional[str] = METAPATH_WEIGHT_OPTION,
+    cold_items: Optional[float] = COLD_ITEMS_OPTION,
+    cold_dropout: Optional[float] = typer.Option(None, "--cold-dropout", min=0.0, max=0.99, help="Inductive "
+                                                 "training (sage): share of items scored by their content tower "
+                                                 "(text + KG neighbours) in each batch, as if cold (default 0.2)."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
@@ -132,8 +141,8 @@ def train(
             outcome = kg.train(model, dataset, config_file=config_file, from_graph=from_graph, reporter=reporter,
                                epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
                                use_kg=False if no_kg else None, use_text=False if no_text else None,
-                               kg_relations=kg_relations, metapaths=metapaths, metapath_top_n=metapath_top_n,
-                               metapath_weight=metapath_weight)
+                               kg_relations=kg_relations, cold_items=cold_items, cold_dropout=cold_dropout,
+                               metapaths=metapaths, metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
             result, relations = outcome.result, outcome.relations
     _results([result], fmt, f"test metrics ({result.run_dir})", relations)
 
@@ -142,13 +151,17 @@ def train(
 def evaluate(
     ctx: typer.Context,
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Only runs of this dataset."),
+    cold_items: Optional[float] = typer.Option(None, "--cold-items", min=0.0, max=0.99, help="Only runs trained "
+                                               "with this cold-item fraction, with Recall@20 / NDCG@20 on cold-item "
+                                               "and warm test rows."),
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Print the table of recorded runs (test metrics at the best validation epoch)."""
     check_format(fmt)
     with session(ctx) as kg:
-        rows = kg.evaluate(dataset)
-    emit(console, rows, fmt, f"runs ({dataset or 'all datasets'}) — test metrics")
+        rows = kg.evaluate(dataset, cold_items)
+    cold = f", {cold_items:g} cold items" if cold_items is not None else ""
+    emit(console, rows, fmt, f"runs ({dataset or 'all datasets'}{cold}) — test metrics")
 
 
 @app.command("ablate")
@@ -164,6 +177,7 @@ def ablate(
     metapaths: Optional[str] = METAPATHS_OPTION,
     metapath_top_n: Optional[int] = METAPATH_TOP_N_OPTION,
     metapath_weight: Optional[str] = METAPATH_WEIGHT_OPTION,
+    cold_items: Optional[float] = COLD_ITEMS_OPTION,
     fmt: str = FORMAT_OPTION,
 ) -> None:
     """Train full / no-KG / no-text variants on the same split and print the rows (HAN with --metapaths:
@@ -172,7 +186,7 @@ def ablate(
     with session(ctx) as kg, _train_progress() as progress:
         result = kg.ablate(model, dataset, config_file=config_file, from_graph=from_graph,
                            reporter=lambda label: RichReporter(progress, label).reporter(),
-                           epochs=epochs, seed=seed, kg_relations=kg_relations, metapaths=metapaths,
-                           metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
+                           epochs=epochs, seed=seed, kg_relations=kg_relations, cold_items=cold_items,
+                           metapaths=metapaths, metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
     _results(result.results, fmt, f"ablation of {result.model} on {result.dataset} (split {result.split_id[:8]})",
              result.relations)

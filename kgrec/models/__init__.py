@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 MODELS: dict[str, str] = {"pop": "kgrec.models.pop:Pop", "bprmf": "kgrec.models.bprmf:BPRMF",
                           "lightgcn": "kgrec.models.lightgcn:LightGCN", "kgat": "kgrec.models.kgat:KGAT",
-                          "kglightgcn": "kgrec.models.kglightgcn:KGLightGCN", "han": "kgrec.models.han:HAN"}
+                          "kglightgcn": "kgrec.models.kglightgcn:KGLightGCN", "sage": "kgrec.models.sage:SAGE",
+                          "textknn": "kgrec.models.textknn:TextKNN", "han": "kgrec.models.han:HAN"}
 
 
 def model_class(name: str) -> type[Recommender]:

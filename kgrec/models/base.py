@@ -118,6 +118,12 @@ class Recommender(nn.Module):
         None for models without a KG loss."""
         return None
 
+    def item_tower(self) -> dict[str, np.ndarray] | None:
+        """For inductive models, the arrays of the function that embeds an item from its text and KG
+        neighbours (saved as ``tower.npz``; :class:`kgrec.serve.tower.ItemTower` applies it to items
+        added after training). None for transductive models (cold start then fits a ridge map)."""
+        return None
+
     def run_record(self) -> dict[str, Any]:
         """Model-specific facts recorded in the run's metrics.json (HAN: metapaths and their semantic
         attention); empty by default."""
@@ -169,11 +175,13 @@ class NodeInput(nn.Module):
     """Input vectors for one label: a learned embedding, plus (or replaced by) projected text."""
 
     def __init__(self, n: int, dim: int, text: tuple[np.ndarray, np.ndarray] | None = None,
-                 mode: str = "add") -> None:
+                 mode: str = "add", known: np.ndarray | None = None) -> None:
         super().__init__()
         self.mode = mode
         self.embedding = nn.Embedding(max(n, 1), dim)
         nn.init.normal_(self.embedding.weight, std=0.1)
+        # inductive use: nodes that are not ``known`` (never interacted in training) get no ID embedding
+        self.register_buffer("known", None if known is None else torch.from_numpy(np.asarray(known, bool))[:, None])
         self.projection: nn.Linear | None = None
         if text is not None and text[1].any():
             vectors, mask = text
@@ -182,8 +190,13 @@ class NodeInput(nn.Module):
             self.projection = nn.Linear(vectors.shape[1], dim, bias=False)
             nn.init.normal_(self.projection.weight, std=0.1 / np.sqrt(vectors.shape[1]) * 4)
 
-    def forward(self) -> torch.Tensor:
+    def forward(self, drop: torch.Tensor | None = None) -> torch.Tensor:
+        """The input vectors; ``drop`` (n,) bool zeroes those nodes' ID embeddings (DropoutNet)."""
         ids = self.embedding.weight
+        if self.known is not None:
+            ids = ids * self.known
+        if drop is not None:
+            ids = ids * ~drop[:, None]
         if self.projection is None:
             return ids
         projected = self.projection(self.text) * self.mask
@@ -192,6 +205,7 @@ class NodeInput(nn.Module):
         return ids + projected
 
 
-def node_input(data: GraphData, label: str, config: TrainConfig, text: TextFeatures | None) -> NodeInput:
+def node_input(data: GraphData, label: str, config: TrainConfig, text: TextFeatures | None,
+               known: np.ndarray | None = None) -> NodeInput:
     features = text.get(label) if (text and config.use_text) else None
-    return NodeInput(data.num_nodes(label), config.embedding_size, features, config.text_mode)
+    return NodeInput(data.num_nodes(label), config.embedding_size, features, config.text_mode, known)

@@ -54,6 +54,11 @@ class TrainConfig:
     metapath_top_n: int = 20          # HAN: neighbours kept per node and metapath
     metapath_weight: str = "pathsim"  # HAN: neighbour weight, "pathsim" or "count" (instance count)
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
+    cold_items: float = 0.0           # fraction of items whose train/valid rows move to test (cold-item evaluation)
+    negative_pool: str = "warm"       # negatives from "warm" items (with training interactions) or "all" items
+    cold_dropout: float = 0.0         # sage: per batch, this share of items is scored by its content tower
+                                      # (text + KG) in a second, gradient-isolated loss (DropoutNet-style)
+    cold_scale: float = 0.8           # sage, softmax loss: length of content-tower vectors (warm ones are unit)
     ks: tuple[int, ...] = field(default=(10, 20))
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +72,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "lightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kgat": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kglightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
+    "sage": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2, "cold_dropout": 0.2},
     "han": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},   # borrowed from the above, not tuned
 }
 
@@ -158,6 +164,10 @@ def validate(config: TrainConfig) -> None:
               (config.loss in ("bpr", "softmax"), "loss must be bpr or softmax"),
               (config.n_negatives >= 1, "n_negatives must be ≥ 1"), (config.temperature > 0, "temperature must be > 0"),
               (0 <= config.dropout < 1, "dropout must be in [0, 1)"),
+              (0 <= config.cold_items < 1, "cold_items must be in [0, 1)"),
+              (0 <= config.cold_dropout < 1, "cold_dropout must be in [0, 1)"),
+              (config.cold_scale > 0, "cold_scale must be > 0"),
+              (config.negative_pool in ("warm", "all"), "negative_pool must be warm or all"),
               (config.metapath_top_n >= 1, "metapath_top_n must be ≥ 1"),
               (config.metapath_weight in ("pathsim", "count"), "metapath_weight must be pathsim or count"),
               (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list")]

@@ -1,7 +1,9 @@
 """Cold start without retraining.
 
-* Items: a ridge map fitted at write-back time from text vectors (``text_vec``) to the trained
-  item embeddings, blended with the mean embedding of the item's KG neighbours.
+* Items: the model's own inductive item tower when it has one (``sage``: the trained function of
+  text and KG neighbours, :mod:`kgrec.serve.tower`); otherwise (fallback for transductive models) a
+  ridge map fitted at write-back time from text vectors (``text_vec``) to the trained item
+  embeddings, blended with the mean embedding of the item's KG neighbours.
 * Users: fold-in by regularised least squares against the fixed item embeddings (implicit-ALS
   objective: confidence-weighted 1 for consumed items, 0 for the rest).
 """
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kgrec.errors import KgrecError
+from kgrec.serve.tower import ItemTower
 from kgrec.serve.vectors import Run, augment_items, augment_queries, strip
 from kgrec.serve.versions import ModelVersion, read_item_vectors, write_vectors
 
@@ -135,11 +138,45 @@ def refresh_users(graph: Graph, model: ModelVersion, user_keys: list[str]) -> in
     return write_vectors(graph, "User", model.property, keys, vectors)
 
 
-def embed_cold_items(graph: Graph, model: ModelVersion, encoder: TextEncoder | str = ""
-                     ) -> tuple[int, list[str]]:
-    """Give every item of the version's dataset lacking a vector one; returns (count, skipped keys)."""
-    rows = graph.run("serve/cold_items", dataset=model.dataset, property=model.property)
-    keys, vectors, skipped = cold_item_vectors(model, rows, encoder)
+def tower_item_vectors(tower: ItemTower, rows: list[dict], encoder: TextEncoder | str = ""
+                       ) -> tuple[list[str], np.ndarray, list[str]]:
+    """Embeddings for cold items from the model's own inductive tower (text + KG neighbours).
+
+    Texts without a ``text_vec`` of the tower's dimension are encoded with ``encoder`` (the text model
+    the run was trained with). Returns (keys embedded, vectors, keys with neither text nor known
+    neighbours)."""
+    from kgrec.text import check_dim, encoder_for
+
+    needs_encoding = [r for r in rows if r["text"] and tower.text_dim
+                      and (r["text_vec"] is None or len(r["text_vec"]) != tower.text_dim)]
+    encoded = {}
+    if needs_encoding:
+        encoder = encoder_for(encoder)
+        vectors = encode_texts([r["text"] for r in needs_encoding], encoder)
+        check_dim(vectors, encoder.name, tower.text_dim, "the model's item tower")
+        encoded = {r["key"]: v for r, v in zip(needs_encoding, vectors, strict=True)}
+    keys, vectors, skipped = [], [], []
+    for row in rows:
+        text_vec = encoded.get(row["key"], row["text_vec"]) if tower.text_dim else None
+        vector = tower.embed(text_vec, row["neighbours"])
+        if vector is None:
+            skipped.append(row["key"])
+            continue
+        keys.append(row["key"])
+        vectors.append(vector)
+    return keys, np.array(vectors, np.float32).reshape(len(keys), tower.dim), skipped
+
+
+def embed_cold_items(graph: Graph, model: ModelVersion, encoder: TextEncoder | str = "",
+                     tower: ItemTower | None = None) -> tuple[int, list[str]]:
+    """Give every item of the version's dataset lacking a vector one, with the model's item tower when it
+    has one, else the ridge text map + KG neighbour mean; returns (count, skipped keys)."""
+    if tower is not None:
+        rows = graph.run("serve/cold_item_neighbours", dataset=model.dataset, property=model.property)
+        keys, vectors, skipped = tower_item_vectors(tower, rows, encoder)
+    else:
+        rows = graph.run("serve/cold_items", dataset=model.dataset, property=model.property)
+        keys, vectors, skipped = cold_item_vectors(model, rows, encoder)
     if keys:
         write_vectors(graph, "Item", model.property, keys, augment_items(vectors, model.max_norm))
     return len(keys), skipped

@@ -61,9 +61,9 @@ class RunStore:
         """The directory of run ``run`` (id or path); :class:`NotFoundError` if there is none."""
         return find_run(self.root, run)
 
-    def list(self, dataset: str | None = None) -> list[dict[str, Any]]:
+    def list(self, dataset: str | None = None, cold_items: float | None = None) -> list[dict[str, Any]]:
         """One summary row per finished run (oldest first)."""
-        return list_runs(self.root, dataset) if self.root.exists() else []
+        return list_runs(self.root, dataset, cold_items) if self.root.exists() else []
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.root)!r})"
@@ -100,20 +100,28 @@ def load_attention(path: Path) -> dict[tuple[str, str, str], np.ndarray]:
         return {tuple(k.split("__")[1:4]): z[k] for k in z.files if k.startswith("att__")}
 
 
-def list_runs(root: Path, dataset: str | None = None) -> list[dict[str, Any]]:
-    """One summary row per finished run (oldest first), optionally for one dataset."""
+def list_runs(root: Path, dataset: str | None = None, cold_items: float | None = None) -> list[dict[str, Any]]:
+    """One summary row per finished run (oldest first), optionally for one dataset.
+
+    With ``cold_items``, only runs trained with that cold-item fraction, with Recall@20 / NDCG@20 on
+    the cold-item and warm test rows added."""
     rows = []
     for run in sorted(p for p in root.glob("*") if (p / "metrics.json").exists()):
         config, metrics = read_json(run / "config.json"), read_json(run / "metrics.json")
         if dataset and metrics.get("dataset", config.get("dataset")) != dataset:
             continue
+        if cold_items is not None and abs(metrics.get("cold_fraction", 0.0) - cold_items) > 1e-9:
+            continue
         test = metrics.get("test", {})
-        rows.append({"run": run.name, "model": config["model"], "kg": config.get("use_kg"),
-                     "text": config.get("use_text"), "split": metrics.get("split_id", "")[:8],
-                     "best_epoch": metrics.get("best_epoch"),
-                     **{k: test.get(k) for k in ("recall@10", "ndcg@10", "hit@10", "mrr@10", "ndcg@20")},
-                     "wall_s": round(metrics.get("wall_seconds", 0.0), 1),
-                     "metapaths": metapath_summary(metrics)})
+        row = {"run": run.name, "model": config["model"], "kg": config.get("use_kg"),
+               "text": config.get("use_text"), "split": metrics.get("split_id", "")[:8],
+               "best_epoch": metrics.get("best_epoch"),
+               **{k: test.get(k) for k in ("recall@10", "ndcg@10", "hit@10", "mrr@10", "ndcg@20")},
+               "wall_s": round(metrics.get("wall_seconds", 0.0), 1), "metapaths": metapath_summary(metrics)}
+        if cold_items is not None:
+            row |= {f"{part}_{k}": metrics.get(f"test_{part}", {}).get(k)
+                    for part in ("cold", "warm") for k in ("recall@20", "ndcg@20")}
+        rows.append(row)
     return rows
 
 

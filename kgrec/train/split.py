@@ -3,13 +3,18 @@
 Per-user random split with RecBole's rounding (``RS`` + ``group_by: user``) unless the dataset
 ships its own split (``GraphData.splits``). Arrays hold *interaction indices* into
 ``GraphData.interactions`` so the benchmark can write the identical split as RecBole atomic files.
+
+Cold-item evaluation (``cold_items`` > 0): a seeded fraction of the items that have interactions
+loses every train and valid row; those rows move to test. The items stay in the graph with their
+text and KG links, so a model meets them only through content — as on a pre-split dataset where
+some items appear only in test. :func:`cold_item_mask` finds such items in any split.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +34,8 @@ class Split:
     ratios: tuple[float, float, float]
     source: str         # "random" or "dataset"
     split_id: str
+    cold_items: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # items made cold
+    cold_fraction: float = 0.0
 
     def part(self, name: str) -> np.ndarray:
         if name not in PARTS:
@@ -57,10 +64,43 @@ def split_id_of(checksum: str, train: np.ndarray, valid: np.ndarray, test: np.nd
 
 
 def make_split(data: GraphData, seed: int = 2020,
-               ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> Split:
-    """The dataset's own split when every interaction has one, else a seeded per-user random split."""
+               ratios: tuple[float, float, float] = (0.8, 0.1, 0.1), cold_items: float = 0.0) -> Split:
+    """The dataset's own split when every interaction has one, else a seeded per-user random split;
+    then, with ``cold_items`` > 0, that fraction of items made cold (see the module docstring)."""
     if abs(sum(ratios) - 1.0) > 1e-6 or min(ratios) < 0:
         raise KgrecError(f"split ratios must be non-negative and sum to 1, got {ratios}")
+    if not 0 <= cold_items < 1:
+        raise KgrecError(f"cold_items must be a fraction in [0, 1), got {cold_items}")
+    split = _base_split(data, seed, ratios)
+    return make_cold(data, split, cold_items) if cold_items > 0 else split
+
+
+def make_cold(data: GraphData, split: Split, fraction: float) -> Split:
+    """Move every train/valid row of a seeded ``fraction`` of the interacted items to test."""
+    interacted = np.unique(data.interactions[:, 1])
+    rng = np.random.default_rng([split.seed, 0xC01D])
+    n_cold = int(round(fraction * len(interacted)))
+    cold = np.sort(rng.choice(interacted, n_cold, replace=False)).astype(np.int64)
+    is_cold = np.isin(data.interactions[:, 1], cold)
+    train, valid = (idx[~is_cold[idx]] for idx in (split.train, split.valid))
+    test = np.sort(np.concatenate([split.test, split.train[is_cold[split.train]],
+                                   split.valid[is_cold[split.valid]]])).astype(np.int64)
+    h = hashlib.sha256(split_id_of(data.checksum(), train, valid, test).encode() + cold.tobytes())
+    return replace(split, train=train, valid=valid, test=test, cold_items=cold, cold_fraction=fraction,
+                   split_id=h.hexdigest()[:16])
+
+
+def cold_item_mask(data: GraphData, train_idx: np.ndarray) -> np.ndarray:
+    """(n_items,) bool: items without any training interaction (cold for the model)."""
+    return np.bincount(data.interactions[train_idx, 1], minlength=data.num_items) == 0
+
+
+def split_for(data: GraphData, config) -> Split:
+    """The split a training config asks for (``split_seed``, ``cold_items``)."""
+    return make_split(data, config.split_seed, cold_items=config.cold_items)
+
+
+def _base_split(data: GraphData, seed: int, ratios: tuple[float, float, float]) -> Split:
     if len(data.splits) and (data.splits != -1).all():
         parts = [np.flatnonzero(data.splits == SPLIT_CODES[p]).astype(np.int64) for p in PARTS]
         return Split(*parts, seed=seed, ratios=ratios, source="dataset",
@@ -83,9 +123,9 @@ def make_split(data: GraphData, seed: int = 2020,
 
 def save_split(split: Split, path: Path) -> None:
     meta = {"seed": split.seed, "ratios": list(split.ratios), "source": split.source,
-            "split_id": split.split_id}
+            "split_id": split.split_id, "cold_fraction": split.cold_fraction}
     np.savez_compressed(path, train=split.train, valid=split.valid, test=split.test,
-                        meta=np.array(json.dumps(meta)))
+                        cold_items=split.cold_items, meta=np.array(json.dumps(meta)))
 
 
 def load_split(path: Path) -> Split:
@@ -93,5 +133,7 @@ def load_split(path: Path) -> Split:
         raise KgrecError(f"{path}: split file not found")
     with np.load(path) as z:
         meta = json.loads(str(z["meta"]))
+        cold = z["cold_items"] if "cold_items" in z.files else np.zeros(0, np.int64)
         return Split(z["train"], z["valid"], z["test"], seed=meta["seed"],
-                     ratios=tuple(meta["ratios"]), source=meta["source"], split_id=meta["split_id"])
+                     ratios=tuple(meta["ratios"]), source=meta["source"], split_id=meta["split_id"],
+                     cold_items=cold, cold_fraction=float(meta.get("cold_fraction", 0.0)))

@@ -22,7 +22,7 @@ from kgrec.models.base import Batch, Recommender, TextFeatures
 from kgrec.models.config import TrainConfig
 from kgrec.train import runs
 from kgrec.train.metrics import evaluate_full_ranking
-from kgrec.train.split import Split, load_split, make_split, save_split
+from kgrec.train.split import Split, cold_item_mask, load_split, save_split, split_for
 
 MONITOR = "ndcg@10"
 
@@ -58,36 +58,65 @@ def seed_epoch(seed: int, epoch: int) -> np.random.Generator:
 
 
 class NegativeSampler:
-    """Uniform negatives, resampled while they hit one of the user's training items."""
+    """Uniform negatives from ``pool`` (default: every item), resampled while they hit one of the
+    user's training items.
 
-    def __init__(self, pairs: np.ndarray, n_items: int) -> None:
+    The trainer's pool is the *warm* items (those with training interactions) unless
+    ``negative_pool = "all"``: an item that is never a positive would otherwise only ever be pushed
+    down, and its embedding would learn to be bad for everyone (issue 13).
+    """
+
+    def __init__(self, pairs: np.ndarray, n_items: int, pool: np.ndarray | None = None) -> None:
         self.n_items = n_items
         self.codes = np.unique(pairs[:, 0] * n_items + pairs[:, 1])
+        self.pool = None if pool is None else np.asarray(pool, np.int64)
 
     def is_positive(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         codes = users * self.n_items + items
         pos = np.searchsorted(self.codes, codes).clip(max=len(self.codes) - 1)
         return self.codes[pos] == codes
 
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        if self.pool is None:
+            return rng.integers(0, self.n_items, n)
+        return self.pool[rng.integers(0, len(self.pool), n)]
+
     def sample(self, users: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        items = rng.integers(0, self.n_items, len(users))
+        items = self.draw(len(users), rng)
         for _ in range(50):
             bad = self.is_positive(users, items)
             if not bad.any():
                 break
-            items[bad] = rng.integers(0, self.n_items, int(bad.sum()))
+            items[bad] = self.draw(int(bad.sum()), rng)
         return items
 
 
 def evaluate(model: Recommender, data: GraphData, split: Split, part: str,
-             ks: tuple[int, ...] = (10, 20)) -> dict[str, float]:
-    """Full ranking on ``part``; excludes train items (and valid items when testing, as RecBole)."""
+             ks: tuple[int, ...] = (10, 20), items: str = "all") -> dict[str, float]:
+    """Full ranking over all items on ``part``'s rows; excludes train items (and valid items when
+    testing, as RecBole). ``items`` = "cold" / "warm" keeps only the held-out rows whose item has no /
+    some training interaction (the ranking still covers every item)."""
     model.eval()
     held = data.interactions[split.part(part)]
+    if items != "all":
+        cold = cold_item_mask(data, split.train)[held[:, 1]]
+        held = held[cold if items == "cold" else ~cold]
     seen_idx = split.train if part == "valid" else np.concatenate([split.train, split.valid])
     seen = data.interactions[seen_idx]
     return evaluate_full_ranking(model.score_all, data.num_users, (held[:, 0], held[:, 1]),
                                  (seen[:, 0], seen[:, 1]), ks)
+
+
+def cold_warm_metrics(model: Recommender, data: GraphData, split: Split, ks: tuple[int, ...]
+                      ) -> dict[str, Any]:
+    """Test metrics on cold-item rows and on warm rows separately (empty when no test row is cold)."""
+    cold = cold_item_mask(data, split.train)
+    test_items = data.interactions[split.test, 1]
+    if not cold[test_items].any():
+        return {}
+    return {"cold_items": int(cold.sum()), "cold_test_rows": int(cold[test_items].sum()),
+            "test_cold": evaluate(model, data, split, "test", ks, "cold"),
+            "test_warm": evaluate(model, data, split, "test", ks, "warm")}
 
 
 class Trainer:
@@ -101,7 +130,8 @@ class Trainer:
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.Adam(params, lr=config.lr) if params else None
         self.pairs = data.interactions[split.train]
-        self.sampler = NegativeSampler(self.pairs, data.num_items)
+        pool = np.unique(self.pairs[:, 1]) if config.negative_pool == "warm" else None
+        self.sampler = NegativeSampler(self.pairs, data.num_items, pool)
         self.state = TrainState()
         self.checkpoints = run_dir / "checkpoints"
         self.checkpoints.mkdir(exist_ok=True)
@@ -196,10 +226,15 @@ class Trainer:
                                                  if h["epoch"] == state.best_epoch), None),
                    "history": state.history,
                    "valid": evaluate(self.model, self.data, self.split, "valid", self.config.ks),
-                   "test": evaluate(self.model, self.data, self.split, "test", self.config.ks)}
+                   "test": evaluate(self.model, self.data, self.split, "test", self.config.ks),
+                   "cold_fraction": self.split.cold_fraction,
+                   **cold_warm_metrics(self.model, self.data, self.split, self.config.ks)}
         metrics.update(self.model.run_record())   # e.g. HAN: metapaths and their semantic attention
         runs.write_json(self.run_dir / "metrics.json", metrics)
         runs.save_embeddings(self.run_dir / "embeddings.npz", self.model.embeddings())
+        tower = self.model.item_tower()          # inductive models: embeds items added after training
+        if tower is not None:
+            np.savez(self.run_dir / "tower.npz", **tower)
         attention = self.model.kg_attention()   # KG edge attention (KGAT), for path explanations
         if attention:
             runs.save_attention(self.run_dir / "attention.npz", attention)
@@ -216,7 +251,7 @@ def kept_relations(data: GraphData, config: TrainConfig) -> list[str]:
 def prepare_run(data: GraphData, config: TrainConfig, root: Path, split: Split | None = None,
                 tag: str = "") -> tuple[Path, Split]:
     """Create ``runs/<id>/`` with config, graph, split and dataset checksum."""
-    split = split or make_split(data, config.split_seed)
+    split = split or split_for(data, config)
     config = replace(config, dataset=data.dataset)
     run_dir = runs.new_run_dir(root, config.model, data.dataset, tag)
     config_dict = config.to_dict() | {"split_id": split.split_id, "dataset_checksum": data.checksum(),

@@ -191,3 +191,21 @@ def test_cli_ablate_han_prints_a_row_per_metapath_dropped_and_evaluate_shows_att
     assert shown[rows[0]["run"]].startswith("U-I-U 1.00, I-E-I ")
     assert shown[rows[1]["run"]].startswith("I-E-I ") and "U-I-U" not in shown[rows[1]["run"]]
     assert shown[rows[2]["run"]].startswith("U-I-U 1.00, I-U-I 1.00")     # I-U-I alone on the item side
+
+
+def test_cold_items_get_no_interaction_metapath_neighbours(graph, settings, tmp_path):
+    """With --cold-items, the cold items' interactions are not training pairs, so I-U-I never links them."""
+    from kgrec.api import Kgrec
+    from kgrec.data import GraphData
+    from kgrec.train.runs import RunStore
+    from kgrec.train.split import load_split
+
+    kg = Kgrec(settings, RunStore(tmp_path / "runs"))
+    kg.load("synthetic", users=40, items=60, events=600, dataset="demo")
+    result = kg.train("han", "demo", metapaths="I-U-I,I-E-I", cold_items=0.2, epochs=1, embedding_size=8,
+                      use_text=False, threads=1).result
+    saved = GraphData.load(result.run_dir / "graph")
+    cold = load_split(result.run_dir / "split.npz").cold_items
+    assert len(cold) >= 5
+    assert not np.isin(saved.metapaths["I-U-I"], cold).any()
+    assert np.isin(saved.metapaths["I-E-I"], cold).any()          # the KG still links them

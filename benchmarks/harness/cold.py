@@ -1,0 +1,90 @@
+"""Cold items (issue 13): a seeded share of items loses every train and valid interaction; Recall@20 and
+NDCG@20 on the test rows of those items and on the warm rows, each under full ranking over all items.
+
+Every model trains with ``KGREC_TRAIN_COLD_ITEMS`` on the same split. References: text-kNN (a user's
+mean training-item text vector, cosine to every item's) and popularity. The inductive model (``sage`` and
+its ``+cdNN`` cold-dropout variants) is chosen on *validation* NDCG@10 — validation holds warm rows only,
+so cold quality cannot take part in the choice; the other variants are reported beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from harness import accuracy  # noqa: E402
+from harness.report import Row  # noqa: E402
+
+COLD_MODELS = ("pop", "textknn", "lightgcn", "kgat", "sage+cs70", "sage", "sage+cs100")
+INDUCTIVE = "sage"
+
+
+def metric(result: dict, part: str, name: str) -> float | None:
+    value = (result.get(part) or {}).get(name)
+    return None if value is None else float(value)
+
+
+def best_inductive(runs: dict[str, dict]) -> str | None:
+    candidates = [m for m in runs if accuracy.base_model(m) == INDUCTIVE and not m.endswith(tuple(accuracy.ABLATIONS))]
+    return max(candidates, key=lambda m: metric(runs[m], "valid", "ndcg@10") or 0, default=None)
+
+
+def run_cold(dataset: str, plan: accuracy.Plan, work: Path, settings, fraction: float, img: Path, root: Path
+             ) -> tuple[list[Row], list[str], list[str]]:
+    """(rows, notes, plots) of the cold-item section for ``dataset``."""
+    section = f"Cold items — {dataset} ({fraction:.0%} of items cold; full ranking over all items, one split)"
+    notes: list[str] = []
+    runs, _, split = accuracy._kgrec_side(dataset, plan, settings, work, notes,
+                                          {"KGREC_TRAIN_COLD_ITEMS": str(fraction)})
+    best = best_inductive(runs)
+    rows = target_rows(section, runs, best)
+    for model, result in runs.items():
+        for part in ("cold", "warm"):
+            for name in ("recall@20", "ndcg@20"):
+                baseline = "textknn" if part == "cold" else "lightgcn"
+                rows.append(Row(section, f"{part} {name.replace('recall', 'Recall').replace('ndcg', 'NDCG')}: "
+                                f"kgrec {model} vs {baseline}", metric(result, f"test_{part}", name),
+                                metric(runs.get(baseline, {}), f"test_{part}", name), f"kgrec {baseline}"))
+        notes.append(f"{dataset}: {model} — valid NDCG@10 {metric(result, 'valid', 'ndcg@10') or 0:.4f}, best epoch "
+                     f"{result.get('best_epoch')} of {result.get('epochs_run')}, {result.get('cold_items')} cold "
+                     f"items, {result.get('cold_test_rows')} cold test rows (run {result.get('run_id')})")
+    notes.append(f"{dataset}: split {split.split_id} ({len(split.cold_items)} items made cold, seed {split.seed})")
+    plots = [trade_off_plot(dataset, runs, img / f"cold-{dataset}.png", root)] if runs else []
+    return rows, notes, plots
+
+
+def target_rows(section: str, runs: dict[str, dict], best: str | None) -> list[Row]:
+    """The three targets of issue 13 for the inductive model chosen on validation."""
+    if best is None:
+        return [Row(section, "cold Recall@20: inductive model vs text-kNN", None, None, "kgrec textknn",
+                    note="sage not trained")]
+    cold = metric(runs[best], "test_cold", "recall@20")
+    return [Row(section, f"cold Recall@20: kgrec {best} (chosen on validation) vs text-kNN", cold,
+                metric(runs.get("textknn", {}), "test_cold", "recall@20"), "kgrec textknn", note="target ≥ 2×"),
+            Row(section, f"cold Recall@20 vs warm Recall@20 of the same model ({best})", cold,
+                metric(runs[best], "test_warm", "recall@20"), f"{best} on warm rows", note="target ≥ 0.5×"),
+            Row(section, f"warm NDCG@10: kgrec {best} vs kgrec LightGCN", metric(runs[best], "test_warm", "ndcg@10"),
+                metric(runs.get("lightgcn", {}), "test_warm", "ndcg@10"), "kgrec lightgcn", note="target ≥ 0.98×")]
+
+
+def trade_off_plot(dataset: str, runs: dict[str, dict], path: Path, root: Path) -> str:
+    """Cold Recall@20 against warm NDCG@10, one point per model / variant."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for model, result in runs.items():
+        x, y = metric(result, "test_warm", "ndcg@10"), metric(result, "test_cold", "recall@20")
+        if x is None or y is None:
+            continue
+        ax.scatter([x], [y], marker="o" if accuracy.base_model(model) == INDUCTIVE else "s")
+        ax.annotate(model, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set(xlabel="warm NDCG@10 (test rows of items seen in training)", ylabel="cold Recall@20 (never-seen items)",
+           title=f"{dataset}: cold items vs warm accuracy")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path.relative_to(root))
