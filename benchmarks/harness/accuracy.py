@@ -37,7 +37,7 @@ SAGE_COLD_DROPOUT = 0.2                         # sage's default cold_dropout an
 SAGE_COLD_SCALE = 0.8
 ABLATIONS = {"-nokg": ["--no-kg"], "-notext": ["--no-text"]}  # variant suffix -> `kgrec train` flags
 # variant option -> training settings (as KGREC_TRAIN_* env); "+cl": XSimGCL-style contrastive loss
-OPTIONS = {"+cl": {"KGREC_TRAIN_CL_WEIGHT": "0.1"}}
+OPTIONS = {"+cl": {"KGREC_TRAIN_CL_WEIGHT": "0.1"}, "+tower": {"KGREC_TRAIN_COLD_TOWER": "1"}}
 TRAIN_DATASET = {"ml-100k": "ml100k", "lastfm": "lastfm"}
 
 
@@ -141,15 +141,18 @@ def _finished_runs(runs_root: Path, plan: Plan) -> dict[str, Path]:
 
 
 def variant_name(config: dict) -> str:
-    """``kglightgcn``, ``kglightgcn+cl``, ``kglightgcn-nokg``, ``sage+cd50+cs80`` … from a run's recorded config
-    (grammar: model, then options such as ``+cl``, ``+cdNN`` (cold_dropout) and ``+csNN`` (cold_scale), then
-    the ablation suffixes)."""
+    """``kglightgcn``, ``kglightgcn+cl``, ``kglightgcn-nokg``, ``kgat+tower+cs70``, ``sage+cd50`` … from a run's
+    recorded config (grammar: model, then options: ``+cl``, ``+tower`` (content tower), ``+cdNN``
+    (cold_dropout) and ``+csNN`` (cold_scale) of a model with a tower, then the ablation suffixes)."""
     name = config.get("model", "?")
     name += "+cl" if float(config.get("cl_weight") or 0) > 0 else ""
     dropout, scale = float(config.get("cold_dropout") or 0), float(config.get("cold_scale") or 1)
-    if name == "sage" and abs(dropout - SAGE_COLD_DROPOUT) > 1e-9:
+    tower = bool(config.get("cold_tower")) or config.get("model") == "sage"
+    if config.get("cold_tower") and config.get("model") != "sage":
+        name += "+tower"
+    if tower and abs(dropout - SAGE_COLD_DROPOUT) > 1e-9:
         name += f"+cd{round(dropout * 100)}"
-    if name.startswith("sage") and abs(scale - SAGE_COLD_SCALE) > 1e-9:
+    if tower and abs(scale - SAGE_COLD_SCALE) > 1e-9:
         name += f"+cs{round(scale * 100)}"
     if config.get("model") in KG_MODELS:
         name += "" if config.get("use_kg", True) else "-nokg"

@@ -123,9 +123,12 @@ def train(
     metapath_top_n: Optional[int] = METAPATH_TOP_N_OPTION,
     metapath_weight: Optional[str] = METAPATH_WEIGHT_OPTION,
     cold_items: Optional[float] = COLD_ITEMS_OPTION,
-    cold_dropout: Optional[float] = typer.Option(None, "--cold-dropout", min=0.0, max=0.99, help="Inductive "
-                                                 "training (sage): share of items scored by their content tower "
-                                                 "(text + KG neighbours) in each batch, as if cold (default 0.2)."),
+    cold_tower: Optional[bool] = typer.Option(None, "--cold-tower/--no-cold-tower", help="Add the item content "
+                                              "tower (text + KG neighbours) that serves items without training "
+                                              "interactions (lightgcn, kglightgcn, kgat; on by default for sage)."),
+    cold_dropout: Optional[float] = typer.Option(None, "--cold-dropout", min=0.0, max=0.99, help="With the "
+                                                 "tower: share of items scored by their content tower in each "
+                                                 "batch, as if cold (default 0.2)."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
@@ -141,7 +144,8 @@ def train(
             outcome = kg.train(model, dataset, config_file=config_file, from_graph=from_graph, reporter=reporter,
                                epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
                                use_kg=False if no_kg else None, use_text=False if no_text else None,
-                               kg_relations=kg_relations, cold_items=cold_items, cold_dropout=cold_dropout,
+                               kg_relations=kg_relations, cold_items=cold_items, cold_tower=cold_tower,
+                               cold_dropout=cold_dropout,
                                metapaths=metapaths, metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
             result, relations = outcome.result, outcome.relations
     _results([result], fmt, f"test metrics ({result.run_dir})", relations)

@@ -42,6 +42,22 @@ class Recommender(nn.Module):
         self.n_users, self.n_items = data.num_users, data.num_items
         self.config = config
         self._cache: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.tower: nn.Module | None = None
+
+    def attach_tower(self, data: GraphData, train_idx: np.ndarray, text: TextFeatures | None) -> None:
+        """With ``cold_tower``, add the item content tower (:mod:`kgrec.models.content_tower`) that serves
+        items without training interactions. :func:`kgrec.models.build_model` calls it after the model's
+        ``__init__``, so the host model's own parameters are initialised exactly as without it."""
+        if self.config.cold_tower:
+            from kgrec.models.content_tower import ContentTower
+
+            self.tower = ContentTower(data, train_idx, self.config, text)
+
+    def tower_loss(self, users: torch.Tensor, items: torch.Tensor, batch: Batch) -> torch.Tensor | float:
+        """The content tower's loss on the model's final vectors (0 without a tower or cold dropout)."""
+        if self.tower is None or self.config.cold_dropout <= 0:
+            return 0.0
+        return self.tower.loss(users, items, batch)
 
     def propagate(self) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
@@ -63,12 +79,16 @@ class Recommender(nn.Module):
         loss was trained on.
         """
         if self.training:
-            return self.output(*self.propagate())
+            return self.served(*self.output(*self.propagate()))
         if self._cache is None:
             with torch.no_grad():
-                users, items = self.output(*self.propagate())
+                users, items = self.served(*self.output(*self.propagate()))
             self._cache = (users.detach(), items.detach())
         return self._cache
+
+    def served(self, users: torch.Tensor, items: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Final vectors as served: cold items take their content-tower vector when there is a tower."""
+        return users, (items if self.tower is None else self.tower.serve(items))
 
     def output(self, users: torch.Tensor, items: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.config.loss == "softmax":
@@ -119,10 +139,10 @@ class Recommender(nn.Module):
         return None
 
     def item_tower(self) -> dict[str, np.ndarray] | None:
-        """For inductive models, the arrays of the function that embeds an item from its text and KG
+        """With a content tower, the arrays of the function that embeds an item from its text and KG
         neighbours (saved as ``tower.npz``; :class:`kgrec.serve.tower.ItemTower` applies it to items
-        added after training). None for transductive models (cold start then fits a ridge map)."""
-        return None
+        added after training). None without one (cold start then fits a ridge map)."""
+        return None if self.tower is None else self.tower.arrays()
 
     def run_record(self) -> dict[str, Any]:
         """Model-specific facts recorded in the run's metrics.json (HAN: metapaths and their semantic

@@ -56,8 +56,9 @@ class TrainConfig:
     threads: int = 0                  # torch threads; 0 = leave as is (OMP_NUM_THREADS)
     cold_items: float = 0.0           # fraction of items whose train/valid rows move to test (cold-item evaluation)
     negative_pool: str = "warm"       # negatives from "warm" items (with training interactions) or "all" items
-    cold_dropout: float = 0.0         # sage: per batch, this share of items is scored by its content tower
-                                      # (text + KG) in a second, gradient-isolated loss (DropoutNet-style)
+    cold_tower: bool = False          # add the item content tower (text + KG) that serves never-interacted items
+    cold_dropout: float = 0.2         # with the tower: per batch, this share of items is scored by its content
+                                      # tower in a second, gradient-isolated loss (DropoutNet-style)
     cold_scale: float = 0.8           # sage, softmax loss: length of content-tower vectors (warm ones are unit)
     ks: tuple[int, ...] = field(default=(10, 20))
 
@@ -72,7 +73,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "lightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kgat": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "kglightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
-    "sage": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2, "cold_dropout": 0.2},
+    "sage": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2, "cold_tower": True},
     "han": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},   # borrowed from the above, not tuned
 }
 
@@ -167,6 +168,10 @@ def validate(config: TrainConfig) -> None:
               (0 <= config.cold_items < 1, "cold_items must be in [0, 1)"),
               (0 <= config.cold_dropout < 1, "cold_dropout must be in [0, 1)"),
               (config.cold_scale > 0, "cold_scale must be > 0"),
+              (not (config.cold_tower and config.model == "kgat" and config.aggregator == "bi"),
+               "cold_tower needs item vectors of embedding_size: use aggregator light with kgat"),
+              (not (config.cold_tower and config.model in ("pop", "bprmf", "textknn", "han")),
+               f"cold_tower is an option of lightgcn, kglightgcn, kgat and sage, not {config.model}"),
               (config.negative_pool in ("warm", "all"), "negative_pool must be warm or all"),
               (config.metapath_top_n >= 1, "metapath_top_n must be ≥ 1"),
               (config.metapath_weight in ("pathsim", "count"), "metapath_weight must be pathsim or count"),

@@ -135,8 +135,9 @@ class KGAT(Recommender):
         ego = self.ego()
         reg = l2_reg(ego[self.offsets["User"] + batch.users], ego[self.offsets["Item"] + batch.pos_items],
                      ego[self.offsets["Item"] + first_negatives(batch)])
-        loss = self.ranking_loss(self.slice_label(final, "User"), self.slice_label(final, "Item"), batch)
-        loss = loss + self.config.reg_weight * reg
+        users, items = self.slice_label(final, "User"), self.slice_label(final, "Item")
+        loss = self.ranking_loss(users, items, batch) + self.config.reg_weight * reg
+        loss = loss + self.tower_loss(users, items, batch)
         if batch.kg is not None and self.config.kg_loss_weight > 0:
             loss = loss + self.config.kg_loss_weight * self.kg_loss(ego, *batch.kg)
         return loss

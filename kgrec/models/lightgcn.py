@@ -61,6 +61,7 @@ class LightGCN(Recommender):
         items = self.items()
         reg = l2_reg(ego_u, items[batch.pos_items], items[first_negatives(batch)])
         loss = self.ranking_loss(user_vecs, item_vecs, batch) + self.config.reg_weight * reg
+        loss = loss + self.tower_loss(user_vecs, item_vecs, batch)
         if contrastive:
             users, pos = torch.unique(batch.users), torch.unique(batch.pos_items) + self.n_users
             tau = self.config.cl_temperature

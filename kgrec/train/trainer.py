@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from kgrec.data import GraphData
-from kgrec.models import model_class
+from kgrec.models import build_model
 from kgrec.models.base import Batch, Recommender, TextFeatures
 from kgrec.models.config import TrainConfig
 from kgrec.train import runs
@@ -126,7 +126,7 @@ class Trainer:
         self.data, self.config, self.run_dir, self.split = data, config, run_dir, split
         self.reporter = reporter or Reporter()
         torch.manual_seed(config.seed)
-        self.model = model_class(config.model)(data, split.train, config, text)
+        self.model = build_model(data, split.train, config, text)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.Adam(params, lr=config.lr) if params else None
         self.pairs = data.interactions[split.train]

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from kgrec.errors import KgrecError
-from kgrec.models import model_class
+from kgrec.models import build_model, model_class
+from kgrec.models.base import Batch
 from kgrec.models.config import TrainConfig, load_config
 from kgrec.train.split import cold_item_mask, load_split, make_split, save_split
 from kgrec.train.trainer import NegativeSampler, evaluate, train_new
@@ -106,42 +107,64 @@ def test_text_knn_ranks_an_item_by_the_cosine_to_the_users_mean_text() -> None:
         model_class("textknn")(data, split.train, TrainConfig(model="textknn"), None)
 
 
-def test_sage_gives_a_cold_item_a_vector_from_content_not_from_its_id() -> None:
+@pytest.mark.parametrize("name", ["sage", "lightgcn", "kglightgcn", "kgat"])
+def test_the_content_tower_gives_a_cold_item_a_vector_from_content_not_from_its_id(name: str) -> None:
     torch.manual_seed(0)
     data = tiny_graph(n_users=30, n_items=30)
     split = make_split(data, 0, cold_items=0.2)
-    config = TrainConfig(model="sage", embedding_size=8, n_layers=2, cold_dropout=0.3)
-    model = model_class("sage")(data, split.train, config, fake_text_features(data))
+    config = load_config({"model": name, "embedding_size": 8, "cold_tower": True}, env={})
+    model = build_model(data, split.train, config, fake_text_features(data))
+    assert model.tower is not None
     model.eval()
     cold = int(split.cold_items[0])
     before = model.embeddings()["Item"]
-    ids = model.ids.embedding.weight
+    embedding = (model.inputs["Item"] if name == "kgat" else model.items.items if name == "kglightgcn"
+                 else model.items).embedding.weight
     with torch.no_grad():                      # a cold item's ID embedding must not matter ...
-        ids[cold] += 5.0
+        embedding[cold] += 5.0
     model.train(False)
     after = model.embeddings()["Item"]
     np.testing.assert_allclose(after[cold], before[cold], atol=1e-6)
-    assert np.abs(before[cold]).sum() > 0.1    # ... and it still gets a real vector (text + KG neighbours)
+    np.testing.assert_allclose(after[cold], model.tower.vectors()[cold].detach().numpy(), atol=1e-6)
+    assert abs(np.linalg.norm(after[cold]) - config.cold_scale) < 1e-5     # ... it is the content vector
     warm = int(np.flatnonzero(~cold_item_mask(data, split.train))[0])
     with torch.no_grad():
-        ids[warm] += 5.0
+        embedding[warm] += 5.0
     model.train(False)
     assert not np.allclose(model.embeddings()["Item"][warm], after[warm])
 
 
-def test_sage_cold_dropout_scores_a_share_of_warm_items_by_their_content_tower() -> None:
+def test_the_tower_trains_by_its_own_loss_and_leaves_the_host_models_gradients_alone() -> None:
+    data = tiny_graph(n_users=30, n_items=30)
+    split = make_split(data, 0, cold_items=0.2)
+    text = fake_text_features(data)
+    batch = Batch(torch.tensor([0, 1, 2]), torch.tensor([0, 11, 3]), torch.tensor([[5, 6, 7, 8]] * 3))
+    grads = {}
+    for tower in (False, True):
+        torch.manual_seed(0)
+        config = load_config({"model": "lightgcn", "n_negatives": 4, "cold_tower": tower, "cold_dropout": 0.5},
+                             env={})
+        model = build_model(data, split.train, config, text)
+        model.train()
+        model.loss(batch).backward()
+        grads[tower] = (model.users.embedding.weight.grad.clone(), model.items.embedding.weight.grad.clone())
+        if tower:
+            assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.tower.parameters())
+    for plain, with_tower in zip(grads[False], grads[True], strict=True):
+        assert torch.equal(plain, with_tower)          # same init, same gradients: LightGCN is untouched
+
+
+def test_cold_dropout_marks_the_cold_items_and_a_share_of_the_warm_ones() -> None:
     torch.manual_seed(1)
     data = tiny_graph(n_users=30, n_items=30)
     split = make_split(data, 0, cold_items=0.2)
-    model = model_class("sage")(data, split.train, TrainConfig(model="sage", cold_dropout=0.5), None)
-    dropped = model.dropped_items()
+    model = build_model(data, split.train, load_config({"model": "sage", "cold_dropout": 0.5}, env={}), None)
+    dropped = model.tower.dropped()
     cold = torch.from_numpy(cold_item_mask(data, split.train))
     assert dropped[cold].all() and 0 < int((dropped & ~cold).sum()) < int((~cold).sum())
-    users, items = model.vectors(dropped)
-    content = model.content()
-    np.testing.assert_allclose(items[dropped].detach().numpy(), content[dropped].detach().numpy())
-    assert not torch.allclose(items[~dropped], content[~dropped])
     assert evaluate(model, data, split, "test")["recall@20"] >= 0.0
+    with pytest.raises(KgrecError, match="cold_tower is an option"):
+        load_config({"model": "bprmf", "cold_tower": True}, env={})
 
 
 def test_the_saved_item_tower_reproduces_the_models_vector_of_a_cold_item(tmp_path) -> None:
@@ -150,9 +173,9 @@ def test_the_saved_item_tower_reproduces_the_models_vector_of_a_cold_item(tmp_pa
     torch.manual_seed(0)
     data = tiny_graph(n_users=30, n_items=30)
     split = make_split(data, 0, cold_items=0.2)
-    config = TrainConfig(model="sage", embedding_size=8, loss="softmax", kg_min_items=1)
+    config = load_config({"model": "sage", "embedding_size": 8, "kg_min_items": 1}, env={})
     text = fake_text_features(data)
-    model = model_class("sage")(data, split.train, config, text)
+    model = build_model(data, split.train, config, text)
     model.eval()
     np.savez(tmp_path / "tower.npz", **model.item_tower())
     tower = ItemTower.load(tmp_path, data)
