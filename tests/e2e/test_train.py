@@ -39,17 +39,20 @@ def test_run_directory_holds_every_record(tmp_path: Path) -> None:
     assert list_runs(tmp_path, "tiny")[0]["ndcg@10"] == pytest.approx(metrics["test"]["ndcg@10"])
 
 
-@pytest.mark.parametrize("model", ["bprmf", "lightgcn", "kgat"])
+@pytest.mark.parametrize("model", ["bprmf", "lightgcn", "kgat", "sage"])
 def test_same_seed_same_metrics_and_resume_matches(tmp_path: Path, model: str) -> None:
     data = tiny_graph()
     text = fake_text_features(data)
     config = small_config(model=model)
+    if model == "sage":     # the content tower's cold dropout draws from torch's generator: still seeded
+        config = small_config(model=model, cold_items=0.2)
     _, first = trainer.train_new(data, config, tmp_path / "a", text)
     _, second = trainer.train_new(data, config, tmp_path / "b", text)
     assert first["test"] == pytest.approx(second["test"], abs=1e-4)
     # interrupt after 2 epochs, then resume to 4: same as the uninterrupted run
-    run_dir, split = trainer.prepare_run(data, small_config(model=model, epochs=2), tmp_path / "c")
-    trainer.Trainer(data, small_config(model=model, epochs=2), run_dir, split, text).fit()
+    short = small_config(**(config.to_dict() | {"epochs": 2, "ks": list(config.ks)}))
+    run_dir, split = trainer.prepare_run(data, short, tmp_path / "c")
+    trainer.Trainer(data, short, run_dir, split, text).fit()
     config_file = run_dir / "config.json"
     config_file.write_text(json.dumps(json.loads(config_file.read_text()) | {"epochs": 4}))
     resumed = trainer.resume(run_dir, text)
@@ -87,6 +90,25 @@ def test_cli_trains_from_saved_graph_and_lists_runs(tmp_path: Path) -> None:
     assert "lightgcn" in listed.stdout
     bad = run_cli("train", "--model", "nosuch", "--from-graph", str(tmp_path / "graph"), env=env)
     assert bad.returncode == 1 and "unknown model 'nosuch'" in bad.stderr
+
+
+def test_cli_cold_items_and_the_content_tower(tmp_path: Path) -> None:
+    tiny_graph(n_users=30, n_items=40).save(tmp_path / "graph")
+    env = suite_env() | {"KGREC_RUNS_DIR": str(tmp_path / "runs"), "KGREC_TRAIN_EMBEDDING_SIZE": "8",
+                         "OMP_NUM_THREADS": "1", "KGREC_TRAIN_USE_TEXT": "0"}
+    done = run_cli("train", "--model", "kglightgcn", "--cold-tower", "--cold-items", "0.2", "--epochs", "2",
+                   "--from-graph", str(tmp_path / "graph"), "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout)[0]
+    assert {"cold_recall@20", "cold_ndcg@20", "warm_recall@20", "warm_ndcg@20"} <= set(row)
+    run_dir = Path(row["run_dir"])
+    assert (run_dir / "tower.npz").exists()
+    assert json.loads((run_dir / "config.json").read_text())["cold_tower"] is True
+    listed = json.loads(run_cli("evaluate", "--cold-items", "0.2", "--format", "json", env=env).stdout)
+    assert [r["run"] for r in listed] == [run_dir.name] and listed[0]["cold_recall@20"] == row["cold_recall@20"]
+    assert json.loads(run_cli("evaluate", "--cold-items", "0.1", "--format", "json", env=env).stdout) == []
+    bad = run_cli("train", "--model", "bprmf", "--cold-tower", "--from-graph", str(tmp_path / "graph"), env=env)
+    assert bad.returncode == 1 and "cold_tower is an option of" in bad.stderr
 
 
 def test_softmax_contrastive_lightgcn_is_reproducible(tmp_path: Path) -> None:
