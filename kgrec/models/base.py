@@ -200,7 +200,7 @@ class NodeInput(nn.Module):
         self.mode = mode
         self.embedding = nn.Embedding(max(n, 1), dim)
         nn.init.normal_(self.embedding.weight, std=0.1)
-        # inductive use: nodes that are not ``known`` (never interacted in training) get no ID embedding
+        # nodes that are not ``known`` get no ID embedding (the content tower: text and KG only)
         self.register_buffer("known", None if known is None else torch.from_numpy(np.asarray(known, bool))[:, None])
         self.projection: nn.Linear | None = None
         if text is not None and text[1].any():
@@ -210,13 +210,10 @@ class NodeInput(nn.Module):
             self.projection = nn.Linear(vectors.shape[1], dim, bias=False)
             nn.init.normal_(self.projection.weight, std=0.1 / np.sqrt(vectors.shape[1]) * 4)
 
-    def forward(self, drop: torch.Tensor | None = None) -> torch.Tensor:
-        """The input vectors; ``drop`` (n,) bool zeroes those nodes' ID embeddings (DropoutNet)."""
+    def forward(self) -> torch.Tensor:
         ids = self.embedding.weight
         if self.known is not None:
             ids = ids * self.known
-        if drop is not None:
-            ids = ids * ~drop[:, None]
         if self.projection is None:
             return ids
         projected = self.projection(self.text) * self.mask
@@ -225,7 +222,6 @@ class NodeInput(nn.Module):
         return ids + projected
 
 
-def node_input(data: GraphData, label: str, config: TrainConfig, text: TextFeatures | None,
-               known: np.ndarray | None = None) -> NodeInput:
+def node_input(data: GraphData, label: str, config: TrainConfig, text: TextFeatures | None) -> NodeInput:
     features = text.get(label) if (text and config.use_text) else None
-    return NodeInput(data.num_nodes(label), config.embedding_size, features, config.text_mode, known)
+    return NodeInput(data.num_nodes(label), config.embedding_size, features, config.text_mode)

@@ -78,8 +78,8 @@ class KGItemInput(nn.Module):
         self.register_buffer("relation", torch.from_numpy(relation.astype(np.int64)))
         self.register_buffer("mean", torch.from_numpy(mean.astype(np.float32)))
 
-    def forward(self, drop: torch.Tensor | None = None) -> torch.Tensor:
-        own = self.items(drop)
+    def forward(self) -> torch.Tensor:
+        own = self.items()
         if not self.relations:
             return own
         joint = own if self.entities is None else torch.cat([own, self.entities()])
