@@ -59,7 +59,7 @@ class TrainConfig:
     cold_tower: bool = False          # add the item content tower (text + KG) that serves never-interacted items
     cold_dropout: float = 0.2         # with the tower: per batch, this share of items is scored by its content
                                       # tower in a second, gradient-isolated loss (DropoutNet-style)
-    cold_scale: float = 0.8           # sage, softmax loss: length of content-tower vectors (warm ones are unit)
+    cold_scale: float = 0.8           # with the tower, softmax loss: length of content vectors (warm ones are unit)
     ks: tuple[int, ...] = field(default=(10, 20))
 
     def to_dict(self) -> dict[str, Any]:
