@@ -63,6 +63,18 @@ def encode_texts(texts: list[str], encoder: TextEncoder | str = "") -> np.ndarra
     return np.asarray(encoder_for(encoder).encode(texts), dtype=np.float32)
 
 
+def encode_rows(rows: list[dict], encoder: TextEncoder | str, dim: int | None, what: str) -> dict[str, np.ndarray]:
+    """key -> vector of each row's ``text``, encoded with ``encoder``, which must give ``dim``-d vectors."""
+    if not rows:
+        return {}
+    from kgrec.text import check_dim, encoder_for
+
+    encoder = encoder_for(encoder)
+    vectors = encode_texts([r["text"] for r in rows], encoder)
+    check_dim(vectors, encoder.name, dim, what)
+    return {r["key"]: v for r, v in zip(rows, vectors, strict=True)}
+
+
 def cold_item_vectors(model: ModelVersion, rows: list[dict], encoder: TextEncoder | str = ""
                       ) -> tuple[list[str], np.ndarray, list[str]]:
     """Embeddings for cold items from text (via the stored map) and KG neighbours.
@@ -71,21 +83,16 @@ def cold_item_vectors(model: ModelVersion, rows: list[dict], encoder: TextEncode
     dimension the map was fitted on. Returns (keys embedded, their model-space vectors, keys that
     had neither text nor neighbours).
     """
-    from kgrec.text import check_dim, encoder_for
+    from kgrec.text import check_dim
 
     text_map = (np.array(model.text_map, np.float64).reshape(model.text_dim + 1, -1)
                 if model.text_map else None)
     needs_encoding = [r for r in rows if r["text_vec"] is None and r["text"] and text_map is not None]
-    encoded = {}
     what = f"model version {model.version}'s text map"
     present = [r["text_vec"] for r in rows if r["text_vec"] is not None and text_map is not None]
     if present:
         check_dim(np.array(present, np.float32), "text_vec on the graph", model.text_dim, what)
-    if needs_encoding:
-        encoder = encoder_for(encoder)
-        vectors = encode_texts([r["text"] for r in needs_encoding], encoder)
-        check_dim(vectors, encoder.name, model.text_dim, what)
-        encoded = {r["key"]: v for r, v in zip(needs_encoding, vectors, strict=True)}
+    encoded = encode_rows(needs_encoding, encoder, model.text_dim, what)
     keys, vectors, skipped = [], [], []
     for row in rows:
         text_vec = row["text_vec"] if row["text_vec"] is not None else encoded.get(row["key"])
@@ -145,16 +152,9 @@ def tower_item_vectors(tower: ItemTower, rows: list[dict], encoder: TextEncoder 
     Texts without a ``text_vec`` of the tower's dimension are encoded with ``encoder`` (the text model
     the run was trained with). Returns (keys embedded, vectors, keys with neither text nor known
     neighbours)."""
-    from kgrec.text import check_dim, encoder_for
-
     needs_encoding = [r for r in rows if r["text"] and tower.text_dim
                       and (r["text_vec"] is None or len(r["text_vec"]) != tower.text_dim)]
-    encoded = {}
-    if needs_encoding:
-        encoder = encoder_for(encoder)
-        vectors = encode_texts([r["text"] for r in needs_encoding], encoder)
-        check_dim(vectors, encoder.name, tower.text_dim, "the model's item tower")
-        encoded = {r["key"]: v for r, v in zip(needs_encoding, vectors, strict=True)}
+    encoded = encode_rows(needs_encoding, encoder, tower.text_dim, "the model's item tower")
     keys, vectors, skipped = [], [], []
     for row in rows:
         text_vec = encoded.get(row["key"], row["text_vec"]) if tower.text_dim else None
