@@ -56,7 +56,7 @@ def run_kg_worth(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[R
     (−KG, −text), plus RecBole's KG models (``plan.recbole_models``) reading the same corrected KG."""
     section = f"KG worth — {dataset} (test set; kgrec's KG/text models vs kgrec LightGCN, one split)"
     notes: list[str] = []
-    kgrec_runs, graph, split = _kgrec_side(dataset, plan, settings, work, notes)
+    kgrec_runs, graph, split = kgrec_side(dataset, plan, settings, work, notes)
     rows = _kg_worth_rows(section, kgrec_runs)
     for model in plan.kgrec_models:
         result = kgrec_runs.get(model)
@@ -82,7 +82,7 @@ def run_kg_worth(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[R
 def run(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[Row], list[str]]:
     section = f"Accuracy — {dataset} (test set, one split for every system)"
     notes: list[str] = []
-    kgrec_runs, graph, split = _kgrec_side(dataset, plan, settings, work, notes)
+    kgrec_runs, graph, split = kgrec_side(dataset, plan, settings, work, notes)
     rb_name = f"{dataset}-split"
     parts = {p: getattr(split, p) for p in ("train", "valid", "test")}
     manifest = write_atomic(graph, parts, work / "atomic", rb_name)
@@ -94,7 +94,7 @@ def run(dataset: str, plan: Plan, work: Path, settings) -> tuple[list[Row], list
 
 
 # -- kgrec ------------------------------------------------------------------------------------
-def _kgrec_side(dataset: str, plan: Plan, settings, work: Path, notes: list[str],
+def kgrec_side(dataset: str, plan: Plan, settings, work: Path, notes: list[str],
                 train_env: dict[str, str] | None = None):
     """Train (or, resuming, reuse) every kgrec model (``train_env``: KGREC_TRAIN_* settings for all of
     them); return (metrics per model, GraphData, Split)."""

@@ -43,7 +43,7 @@ def run_cold(dataset: str, plan: accuracy.Plan, work: Path, settings, fraction: 
     """(rows, notes, plots) of the cold-item section for ``dataset``."""
     section = f"Cold items — {dataset} ({fraction:.0%} of items cold; full ranking over all items, one split)"
     notes: list[str] = []
-    runs, _, split = accuracy._kgrec_side(dataset, plan, settings, work, notes,
+    runs, _, split = accuracy.kgrec_side(dataset, plan, settings, work, notes,
                                           {"KGREC_TRAIN_COLD_ITEMS": str(fraction)})
     best = best_inductive(runs)
     rows = target_rows(section, runs, best)
