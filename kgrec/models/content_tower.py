@@ -3,7 +3,10 @@
 ``x = text · W + Σ_r softmax(α)_r · mean(inputs of the item's r-neighbours)`` over the KG
 (:class:`KGItemInput` on text-only item inputs and entity embeddings) — a function of an item's text and
 KG neighbourhood alone. Items without training interactions are served by it: their vector is ``x``
-(unit length × ``cold_scale`` under the softmax loss, where warm vectors are unit length).
+(unit length × ``cold_scale`` under the softmax loss, where warm vectors are unit length), times
+``serve_multiplier`` — 1 while training, then calibrated on validation rows of cold items by
+:func:`kgrec.train.trainer.calibrate_cold_scale` (how loud content-only items must be against warm ones
+depends on the catalogue).
 
 It is trained DropoutNet-style by a second ranking loss in which a ``cold_dropout`` share of the items —
 positives and negatives alike — is represented by its content vector, scored against the model's
@@ -37,6 +40,7 @@ class ContentTower(nn.Module):
         neighbours = item_kg_neighbours(data, config.kg_min_items, config.kg_max_items) if config.use_kg else {}
         entities = node_input(data, "Entity", config, text) if data.num_nodes("Entity") else None
         self.content = KGItemInput(items, entities, neighbours, data.num_items)
+        self.serve_multiplier = 1.0      # set after training by calibrate_cold_scale; not a parameter
 
     @property
     def normalised(self) -> bool:
@@ -50,8 +54,9 @@ class ContentTower(nn.Module):
         return content
 
     def serve(self, items: torch.Tensor) -> torch.Tensor:
-        """The model's final item vectors with the cold items' rows replaced by their content vectors."""
-        return torch.where(self.cold[:, None], self.vectors(), items)
+        """The model's final item vectors with the cold items' rows replaced by their content vectors
+        (× ``serve_multiplier``)."""
+        return torch.where(self.cold[:, None], self.vectors() * self.serve_multiplier, items)
 
     def dropped(self) -> torch.Tensor:
         """Cold items plus a random ``cold_dropout`` share of the warm ones (n_items bool)."""
@@ -84,5 +89,5 @@ class ContentTower(nn.Module):
                 "entity_inputs": entities.detach().numpy().astype(np.float32),
                 "relations": np.array(kg.relations, dtype=str),
                 "relation_weights": np.array([kg.relation_weights()[r] for r in kg.relations], np.float32),
-                "scale": np.float32(self.config.cold_scale if self.normalised else 1.0),
+                "scale": np.float32((self.config.cold_scale if self.normalised else 1.0) * self.serve_multiplier),
                 "normalize": np.bool_(self.normalised)}

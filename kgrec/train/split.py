@@ -5,9 +5,12 @@ ships its own split (``GraphData.splits``). Arrays hold *interaction indices* in
 ``GraphData.interactions`` so the benchmark can write the identical split as RecBole atomic files.
 
 Cold-item evaluation (``cold_items`` > 0): a seeded fraction of the items that have interactions
-loses every train and valid row; those rows move to test. The items stay in the graph with their
-text and KG links, so a model meets them only through content — as on a pre-split dataset where
-some items appear only in test. :func:`cold_item_mask` finds such items in any split.
+loses every train and valid row; those rows move to test. A second, disjoint seeded share of the same
+size (*validation-cold* items) loses every train and test row; those rows move to valid, so model
+choice and the content tower's calibration (:func:`kgrec.train.trainer.calibrate_cold_scale`) see
+cold items as the test does. The items stay in the graph with their text and KG links, so a model
+meets them only through content — as on a pre-split dataset where some items appear only in test.
+:func:`cold_item_mask` finds such items in any split.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ class Split:
     ratios: tuple[float, float, float]
     source: str         # "random" or "dataset"
     split_id: str
-    cold_items: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # items made cold
+    cold_items: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # items made cold (test)
     cold_fraction: float = 0.0
+    cold_valid_items: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # cold, rows in valid
 
     def part(self, name: str) -> np.ndarray:
         if name not in PARTS:
@@ -76,18 +80,27 @@ def make_split(data: GraphData, seed: int = 2020,
 
 
 def make_cold(data: GraphData, split: Split, fraction: float) -> Split:
-    """Move every train/valid row of a seeded ``fraction`` of the interacted items to test."""
+    """Move every train/valid row of a seeded ``fraction`` of the interacted items to test, and every
+    train/test row of another, disjoint ``fraction`` (the validation-cold items) to valid."""
     interacted = np.unique(data.interactions[:, 1])
-    rng = np.random.default_rng([split.seed, 0xC01D])
     n_cold = int(round(fraction * len(interacted)))
+    rng = np.random.default_rng([split.seed, 0xC01D])
     cold = np.sort(rng.choice(interacted, n_cold, replace=False)).astype(np.int64)
-    is_cold = np.isin(data.interactions[:, 1], cold)
-    train, valid = (idx[~is_cold[idx]] for idx in (split.train, split.valid))
-    test = np.sort(np.concatenate([split.test, split.train[is_cold[split.train]],
-                                   split.valid[is_cold[split.valid]]])).astype(np.int64)
-    h = hashlib.sha256(split_id_of(data.checksum(), train, valid, test).encode() + cold.tobytes())
+    rest = np.setdiff1d(interacted, cold)
+    rng = np.random.default_rng([split.seed, 0xC01D, 1])
+    cold_valid = np.sort(rng.choice(rest, min(n_cold, len(rest)), replace=False)).astype(np.int64)
+    to_test = np.isin(data.interactions[:, 1], cold)
+    to_valid = np.isin(data.interactions[:, 1], cold_valid)
+    moved_in = np.concatenate([split.train, split.test])        # rows that join valid
+    train = split.train[~(to_test | to_valid)[split.train]]
+    valid = np.sort(np.concatenate([split.valid[~to_test[split.valid]], moved_in[to_valid[moved_in]]]))
+    test = np.sort(np.concatenate([split.test[~to_valid[split.test]], split.train[to_test[split.train]],
+                                   split.valid[to_test[split.valid]]]))
+    train, valid, test = (a.astype(np.int64) for a in (train, valid, test))
+    h = hashlib.sha256(split_id_of(data.checksum(), train, valid, test).encode() + cold.tobytes()
+                       + cold_valid.tobytes())
     return replace(split, train=train, valid=valid, test=test, cold_items=cold, cold_fraction=fraction,
-                   split_id=h.hexdigest()[:16])
+                   cold_valid_items=cold_valid, split_id=h.hexdigest()[:16])
 
 
 def cold_item_mask(data: GraphData, train_idx: np.ndarray) -> np.ndarray:
@@ -125,7 +138,8 @@ def save_split(split: Split, path: Path) -> None:
     meta = {"seed": split.seed, "ratios": list(split.ratios), "source": split.source,
             "split_id": split.split_id, "cold_fraction": split.cold_fraction}
     np.savez_compressed(path, train=split.train, valid=split.valid, test=split.test,
-                        cold_items=split.cold_items, meta=np.array(json.dumps(meta)))
+                        cold_items=split.cold_items, cold_valid_items=split.cold_valid_items,
+                        meta=np.array(json.dumps(meta)))
 
 
 def load_split(path: Path) -> Split:
@@ -133,7 +147,9 @@ def load_split(path: Path) -> Split:
         raise KgrecError(f"{path}: split file not found")
     with np.load(path) as z:
         meta = json.loads(str(z["meta"]))
-        cold = z["cold_items"] if "cold_items" in z.files else np.zeros(0, np.int64)
+        cold, cold_valid = (z[name] if name in z.files else np.zeros(0, np.int64)
+                            for name in ("cold_items", "cold_valid_items"))
         return Split(z["train"], z["valid"], z["test"], seed=meta["seed"],
                      ratios=tuple(meta["ratios"]), source=meta["source"], split_id=meta["split_id"],
-                     cold_items=cold, cold_fraction=float(meta.get("cold_fraction", 0.0)))
+                     cold_items=cold, cold_fraction=float(meta.get("cold_fraction", 0.0)),
+                     cold_valid_items=cold_valid)

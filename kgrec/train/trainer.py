@@ -119,6 +119,38 @@ def cold_warm_metrics(model: Recommender, data: GraphData, split: Split, ks: tup
             "test_warm": evaluate(model, data, split, "test", ks, "warm")}
 
 
+COLD_MULTIPLIERS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
+
+
+def calibrate_cold_scale(model: Recommender, data: GraphData, split: Split, ks: tuple[int, ...]
+                         ) -> dict[str, Any]:
+    """Choose the content tower's ``serve_multiplier`` on validation: the one with the best validation
+    NDCG@10 over *all* validation rows (warm and cold items together, full ranking), so cold items are as
+    loud as their validation hits earn. Needs validation rows on items without training interactions
+    (the validation-cold items of ``--cold-items``, or a pre-split dataset's valid-only items); without
+    them the multiplier stays 1 and the record says why."""
+    tower = getattr(model, "tower", None)
+    if tower is None:
+        return {}
+    cold = cold_item_mask(data, split.train)
+    valid_cold_rows = int(cold[data.interactions[split.valid, 1]].sum())
+    if valid_cold_rows == 0:
+        tower.serve_multiplier = 1.0
+        return {"cold_calibration": {"multiplier": 1.0, "valid_cold_rows": 0,
+                                     "note": "not calibrated: no validation row on an item without training rows"}}
+    grid = []
+    for multiplier in COLD_MULTIPLIERS:
+        tower.serve_multiplier = multiplier
+        result = evaluate(model, data, split, "valid", ks)
+        grid.append({"multiplier": multiplier, "valid_ndcg@10": result[MONITOR],
+                     "valid_cold_recall@20": evaluate(model, data, split, "valid", ks, "cold").get("recall@20")})
+    best = max(grid, key=lambda g: g["valid_ndcg@10"])
+    tower.serve_multiplier = best["multiplier"]
+    model.eval()                                   # drops the cached vectors of the last grid point
+    return {"cold_calibration": {"multiplier": best["multiplier"], "valid_cold_rows": valid_cold_rows,
+                                 "grid": grid}}
+
+
 class Trainer:
     def __init__(self, data: GraphData, config: TrainConfig, run_dir: Path, split: Split,
                  text: TextFeatures | None = None, reporter: Reporter | None = None) -> None:
@@ -216,6 +248,7 @@ class Trainer:
     def finish(self) -> dict[str, Any]:
         """Restore the best weights; write metrics.json, embeddings.npz and curve.png."""
         self.model.load_state_dict(torch.load(self.checkpoints / "best.pt"))
+        calibration = calibrate_cold_scale(self.model, self.data, self.split, self.config.ks)
         state = self.state
         metrics = {"model": self.config.model, "dataset": self.data.dataset,
                    "split_id": self.split.split_id, "dataset_checksum": self.data.checksum(),
@@ -228,7 +261,7 @@ class Trainer:
                    "valid": evaluate(self.model, self.data, self.split, "valid", self.config.ks),
                    "test": evaluate(self.model, self.data, self.split, "test", self.config.ks),
                    "cold_fraction": self.split.cold_fraction,
-                   **cold_warm_metrics(self.model, self.data, self.split, self.config.ks)}
+                   **cold_warm_metrics(self.model, self.data, self.split, self.config.ks), **calibration}
         metrics.update(self.model.run_record())   # e.g. HAN: metapaths and their semantic attention
         runs.write_json(self.run_dir / "metrics.json", metrics)
         runs.save_embeddings(self.run_dir / "embeddings.npz", self.model.embeddings())

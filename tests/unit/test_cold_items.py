@@ -18,22 +18,28 @@ from kgrec.train.trainer import NegativeSampler, evaluate, train_new
 from tests.train_fixtures import fake_text_features, tiny_graph
 
 
-def test_cold_split_moves_every_train_and_valid_row_of_the_chosen_items_to_test() -> None:
+def test_cold_split_moves_the_rows_of_cold_items_to_test_and_of_validation_cold_items_to_valid() -> None:
     data = tiny_graph(n_users=40, n_items=40)
     base, cold = make_split(data, 5), make_split(data, 5, cold_items=0.25)
-    assert len(cold.cold_items) == 10                                  # 25% of the 40 interacted items
+    assert len(cold.cold_items) == len(cold.cold_valid_items) == 10    # 25% of the 40 interacted items, twice
+    assert not np.isin(cold.cold_items, cold.cold_valid_items).any()
     items = data.interactions[:, 1]
-    assert not np.isin(items[cold.train], cold.cold_items).any()
+    assert not np.isin(items[cold.train], np.concatenate([cold.cold_items, cold.cold_valid_items])).any()
     assert not np.isin(items[cold.valid], cold.cold_items).any()
+    assert not np.isin(items[cold.test], cold.cold_valid_items).any()
     chosen_rows = np.flatnonzero(np.isin(items, cold.cold_items))
+    valid_rows = np.flatnonzero(np.isin(items, cold.cold_valid_items))
     assert np.isin(chosen_rows, cold.test).all()                       # every row of a cold item is a test row
+    assert np.isin(valid_rows, cold.valid).all()                       # ... of a validation-cold item, valid
     # the other rows keep their part; together the parts still cover every interaction exactly once
-    assert np.array_equal(np.setdiff1d(base.train, chosen_rows), cold.train)
+    moved = np.concatenate([chosen_rows, valid_rows])
+    for part in ("train", "valid", "test"):
+        assert np.array_equal(np.setdiff1d(base.part(part), moved), np.setdiff1d(cold.part(part), moved))
     assert sorted(np.concatenate([cold.train, cold.valid, cold.test]).tolist()) == list(range(len(items)))
-    assert cold_item_mask(data, cold.train)[cold.cold_items].all()
+    assert cold_item_mask(data, cold.train)[np.concatenate([cold.cold_items, cold.cold_valid_items])].all()
     assert cold.split_id != base.split_id
     again = make_split(data, 5, cold_items=0.25)
-    assert again.split_id == cold.split_id and np.array_equal(again.cold_items, cold.cold_items)
+    assert again.split_id == cold.split_id and np.array_equal(again.cold_valid_items, cold.cold_valid_items)
     assert not np.array_equal(make_split(data, 6, cold_items=0.25).cold_items, cold.cold_items)
 
 
@@ -43,6 +49,7 @@ def test_cold_split_round_trips_and_bad_fraction_is_refused(tmp_path) -> None:
     save_split(split, tmp_path / "s.npz")
     loaded = load_split(tmp_path / "s.npz")
     assert np.array_equal(loaded.cold_items, split.cold_items) and loaded.cold_fraction == 0.2
+    assert np.array_equal(loaded.cold_valid_items, split.cold_valid_items) and len(split.cold_valid_items) == 4
     with pytest.raises(KgrecError, match="cold_items"):
         make_split(data, 1, cold_items=1.0)
     with pytest.raises(KgrecError, match="cold_items must be in"):
@@ -70,7 +77,7 @@ def test_trainer_never_samples_a_cold_item_as_negative(tmp_path) -> None:
     run_dir, split = prepare_run(data, config, tmp_path)
     trainer = Trainer(data, config, run_dir, split)
     negatives = np.concatenate([b.neg_items.numpy().ravel() for b in trainer.batches(np.random.default_rng(0))])
-    assert not np.isin(negatives, split.cold_items).any()
+    assert not np.isin(negatives, np.concatenate([split.cold_items, split.cold_valid_items])).any()
     assert np.isin(split.cold_items, np.arange(data.num_items)).all() and len(split.cold_items) == 6
 
 
@@ -195,3 +202,36 @@ def test_the_saved_item_tower_reproduces_the_models_vector_of_a_cold_item(tmp_pa
     with pytest.raises(KgrecError, match="dimension 3"):
         tower.embed(np.zeros(3), [])
     assert tower.embed(None, [{"rel": "HAS_GENRE", "label": "Entity", "key": "unknown"}]) is None
+
+
+def test_the_cold_scale_is_calibrated_on_validation_cold_rows_and_saved_with_the_tower(tmp_path) -> None:
+    from kgrec.serve.tower import ItemTower
+    from kgrec.train.trainer import COLD_MULTIPLIERS
+
+    data = tiny_graph(n_users=40, n_items=40)
+    config = load_config({"model": "sage", "embedding_size": 8, "epochs": 2, "cold_items": 0.2,
+                          "kg_min_items": 1}, env={})
+    run_dir, metrics = train_new(data, config, tmp_path, fake_text_features(data))
+    calibration = metrics["cold_calibration"]
+    split = load_split(run_dir / "split.npz")
+    assert calibration["valid_cold_rows"] == int(np.isin(data.interactions[split.valid, 1],
+                                                         split.cold_valid_items).sum()) > 0
+    grid = calibration["grid"]
+    assert [g["multiplier"] for g in grid] == list(COLD_MULTIPLIERS)
+    best = max(grid, key=lambda g: g["valid_ndcg@10"])
+    assert calibration["multiplier"] == best["multiplier"]
+    assert metrics["valid"]["ndcg@10"] == pytest.approx(best["valid_ndcg@10"])   # reported at the chosen scale
+    served = np.load(run_dir / "embeddings.npz")["Item"]
+    cold = int(split.cold_items[0])
+    assert np.linalg.norm(served[cold]) == pytest.approx(config.cold_scale * best["multiplier"], rel=1e-5)
+    assert ItemTower.load(run_dir, data).scale == pytest.approx(config.cold_scale * best["multiplier"], rel=1e-6)
+
+
+def test_without_validation_rows_on_cold_items_the_scale_is_left_as_trained(tmp_path) -> None:
+    data = tiny_graph(n_users=30, n_items=30)
+    config = load_config({"model": "sage", "embedding_size": 8, "epochs": 1}, env={})
+    metrics = train_new(data, config, tmp_path, fake_text_features(data))[1]
+    assert metrics["cold_calibration"]["multiplier"] == 1.0
+    assert metrics["cold_calibration"]["note"].startswith("not calibrated")
+    assert "cold_calibration" not in train_new(data, load_config({"model": "lightgcn", "epochs": 1,
+                                                                  "cold_items": 0.2}, env={}), tmp_path)[1]
