@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite with all its set-up, against a real managed Neo4j (instance "test").
-#   ./test.sh              ruff + every tier (unit, integration, e2e) — what CI runs (.ci/run)
+#   ./test.sh              ruff + every tier (unit, integration, e2e), then the integration tier again through
+#                          the routing driver (neo4j://, as against a cluster) — what CI runs (.ci/run)
 #   ./test.sh unit         ruff + the fast tier alone (no Java, no Neo4j)
 #   ./test.sh unit|integration|e2e [pytest args]   one tier;  ./test.sh [pytest args]   everything
 set -euo pipefail
@@ -15,6 +16,11 @@ ruff check .
 set +e
 if [ -n "$tier" ]; then pytest -q "tests/$tier" "$@"; else pytest -q "$@"; fi
 rc=$?
+if [ "$rc" -eq 0 ] && { [ -z "$tier" ] || [ "$tier" = "integration" ]; }; then
+  echo "== integration tier through the routing driver (neo4j://127.0.0.1:${KGREC_TEST_BOLT_PORT:-7688})"
+  KGREC_TEST_ROUTING=1 pytest -q tests/integration "$@"
+  rc=$?
+fi
 set -e
 # the session fixture leaves the test instance running for quick re-runs; CI stops it here
 if [ "$tier" != "unit" ]; then

@@ -20,6 +20,16 @@ from kgrec.errors import KgrecError
 CYPHER_DIR: Traversable = files("kgrec") / "resources" / "cypher"
 EXTRA_DIRS: list[Path] = []
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+# Clauses that write or change the schema; a statement with none of them (outside comments and strings)
+# and calling only READ_PROCEDURES is read-only. Conservative: a false "write" only costs routing to a primary.
+WRITE_CLAUSES = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|FOREACH|LOAD\s+CSV|IN\s+TRANSACTIONS|ALTER|"
+                           r"GRANT|DENY|REVOKE|RENAME)\b", re.IGNORECASE)
+PROCEDURE_CALL = re.compile(r"\bCALL\s+([A-Za-z_][\w.]*)\s*\(", re.IGNORECASE)
+READ_PROCEDURES = frozenset({"db.index.vector.querynodes", "db.index.vector.queryrelationships",
+                             "db.index.fulltext.querynodes", "db.labels", "db.relationshiptypes",
+                             "db.propertykeys", "db.schema.visualization", "db.schema.nodetypeproperties",
+                             "db.schema.reltypeproperties"})
+COMMENTS_AND_STRINGS = re.compile(r"//[^\n]*|/\*.*?\*/|'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`", re.DOTALL)
 
 
 def add_directory(directory: Path) -> None:
@@ -40,6 +50,16 @@ def statement(name: str) -> str:
             return resource.read_text(encoding="utf-8")
     raise KgrecError(f"missing Cypher statement {name!r} (looked in the installed package's {CYPHER_DIR}"
                      + "".join(f", {d}" for d in EXTRA_DIRS) + ")")
+
+
+def is_read_only(text: str) -> bool:
+    """True when ``text`` only reads: no writing or schema clause and only read procedures, judged outside
+    comments, strings and quoted names. :class:`kgrec.db.Graph` runs such statements in read sessions,
+    which a cluster routes to its secondaries; everything else goes to a primary."""
+    code = COMMENTS_AND_STRINGS.sub(" ", text)
+    if WRITE_CLAUSES.search(code):
+        return False
+    return all(proc.lower() in READ_PROCEDURES for proc in PROCEDURE_CALL.findall(code))
 
 
 def available() -> list[str]:

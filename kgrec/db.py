@@ -33,7 +33,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from kgrec.cypher import statement
+from kgrec.cypher import is_read_only, statement
 from kgrec.errors import KgrecError
 from kgrec.settings import Settings
 
@@ -209,9 +209,13 @@ class Graph:
         return self.query(statement(name), **params)
 
     def query(self, text: str, /, **params: Any) -> list[dict[str, Any]]:
-        """Run ``text`` in an auto-commit transaction (retried on transient faults); records as dicts."""
+        """Run ``text`` in an auto-commit transaction (retried on transient faults); records as dicts.
+        A read-only statement (:func:`kgrec.cypher.is_read_only`) runs in a read session, so a cluster
+        routes it to a secondary; any other in a write session, which goes to a primary."""
+        mode = neo4j.READ_ACCESS if is_read_only(text) else neo4j.WRITE_ACCESS
+
         def work() -> list[dict[str, Any]]:
-            with self.session() as sess:
+            with self.session(default_access_mode=mode) as sess:
                 return [r.data() for r in sess.run(text, params)]
 
         return with_retries(work)
@@ -237,7 +241,7 @@ class Graph:
         """Keyset pagination over key-ordered nodes: ``text`` takes ``$prefix``/``$after``/``$limit`` and each
         page returns ``n`` and ``last`` (or ``keys``); one read transaction per page, until an empty page."""
         after = ""
-        with self.session() as sess:
+        with self.session(default_access_mode=neo4j.READ_ACCESS) as sess:
             while True:
                 page = sess.execute_read(lambda tx, a=after: tx.run(text, prefix=prefix, after=a, limit=limit,
                                                                      **params).single().data())

@@ -4,6 +4,10 @@ The suite runs its own managed instance (default ``test`` on ports 7688/7475) so
 touches the data of the ``default`` instance a user explores. Override with
 KGREC_TEST_INSTANCE / KGREC_TEST_BOLT_PORT / KGREC_TEST_HTTP_PORT (e.g. parallel checkouts).
 
+``KGREC_TEST_ROUTING=1`` runs the suite through the routing driver (``neo4j://127.0.0.1:<test port>``, as
+against a cluster or Aura; the managed server is then "another server" to kgrec): ``./test.sh`` runs the
+integration tier a second time that way.
+
 Tiers (see tests/README.md): every test under ``tests/unit``, ``tests/integration`` or ``tests/e2e``
 gets the marker of its folder; unit tests may not use the database fixtures.
 """
@@ -32,6 +36,7 @@ TEST_ENV = {
     "KGREC_NEO4J_HEAP": "768m",
     "KGREC_NEO4J_PAGECACHE": "256m",
 }
+ROUTING = os.environ.get("KGREC_TEST_ROUTING") == "1"
 
 
 def suite_env() -> dict[str, str]:
@@ -70,6 +75,11 @@ def settings() -> Settings:
     server.start(s)
     with Graph(s) as graph:
         migrations.migrate(graph)
+    if ROUTING:     # from here on every test and CLI subprocess reaches the server as an external one
+        TEST_ENV.update({"NEO4J_URI": f"neo4j://127.0.0.1:{s.bolt_port}", "NEO4J_USER": "neo4j",
+                         "NEO4J_PASSWORD": s.effective_password})
+        s = load_settings(env=suite_env())
+        assert not s.managed and s.effective_uri.startswith("neo4j://")
     return s
 
 

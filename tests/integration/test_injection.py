@@ -52,10 +52,10 @@ def world(graph: Graph, tmp_path, monkeypatch):
     load_world(graph, w)
     make_run(tmp_path, w)
     writeback.write_back(graph, "run-a", runs_dir=tmp_path)
-    for name, value in {**TEST_ENV, "KGREC_CONFIG": "/nonexistent/kgrec.toml"}.items():
-        monkeypatch.setenv(name, value)
     for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(name, raising=False)
+    for name, value in {**TEST_ENV, "KGREC_CONFIG": "/nonexistent/kgrec.toml"}.items():
+        monkeypatch.setenv(name, value)
     return w
 
 
