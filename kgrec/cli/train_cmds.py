@@ -129,6 +129,11 @@ def train(
     cold_dropout: Optional[float] = typer.Option(None, "--cold-dropout", min=0.0, max=0.99, help="With the "
                                                  "tower: share of items scored by their content tower in each "
                                                  "batch, as if cold (default 0.2)."),
+    sampler: Optional[str] = typer.Option(None, "--sampler", help="LightGCN: 'full' (propagate over the whole "
+                                          "graph per batch, default) or 'neighbor' (DGL neighbour-sampled blocks "
+                                          "around each batch, for graphs too big for full propagation)."),
+    fanouts: Optional[str] = typer.Option(None, "--fanouts", help="With --sampler neighbor: neighbours sampled per "
+                                          "node and layer, first = farthest layer (default 15,10; -1 = all)."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
@@ -145,7 +150,7 @@ def train(
                                epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
                                use_kg=False if no_kg else None, use_text=False if no_text else None,
                                kg_relations=kg_relations, cold_items=cold_items, cold_tower=cold_tower,
-                               cold_dropout=cold_dropout,
+                               cold_dropout=cold_dropout, sampler=sampler, fanouts=fanouts,
                                metapaths=metapaths, metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
             result, relations = outcome.result, outcome.relations
     _results([result], fmt, f"test metrics ({result.run_dir})", relations)

@@ -210,15 +210,18 @@ class NodeInput(nn.Module):
             self.projection = nn.Linear(vectors.shape[1], dim, bias=False)
             nn.init.normal_(self.projection.weight, std=0.1 / np.sqrt(vectors.shape[1]) * 4)
 
-    def forward(self) -> torch.Tensor:
-        ids = self.embedding.weight
+    def forward(self, index: torch.Tensor | None = None) -> torch.Tensor:
+        """Every node's input vector, or only the rows in ``index`` (sampled training)."""
+        rows = (lambda t: t) if index is None else (lambda t: t[index])
+        ids = rows(self.embedding.weight)
         if self.known is not None:
-            ids = ids * self.known
+            ids = ids * rows(self.known)
         if self.projection is None:
             return ids
-        projected = self.projection(self.text) * self.mask
+        mask = rows(self.mask)
+        projected = self.projection(rows(self.text)) * mask
         if self.mode == "replace":
-            return torch.where(self.mask, projected, ids)
+            return torch.where(mask, projected, ids)
         return ids + projected
 
 

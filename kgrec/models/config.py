@@ -60,6 +60,8 @@ class TrainConfig:
     cold_dropout: float = 0.2         # with the tower: per batch, this share of items is scored by its content
                                       # tower in a second, gradient-isolated loss (DropoutNet-style)
     cold_scale: float = 0.8           # with the tower, softmax loss: length of content vectors (warm ones are unit)
+    sampler: str = "full"             # LightGCN training: "full" graph per batch or "neighbor" sampled blocks
+    fanouts: str = "15,10"            # with sampler neighbor: neighbours per node and layer (-1 = all), DGL order
     ks: tuple[int, ...] = field(default=(10, 20))
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,6 +158,21 @@ def load_config(cli: dict[str, Any] | None = None, config_file: Path | None = No
     return config
 
 
+def sampler_checks(config: TrainConfig) -> list[tuple[bool, str]]:
+    """What sampled mini-batch training supports today (LightGCN without extras, a fanout per layer)."""
+    if config.sampler != "neighbor":
+        return []
+    try:
+        fanouts = [int(part) for part in config.fanouts.split(",")]
+    except ValueError:
+        return [(False, f"fanouts must be comma-separated integers, got {config.fanouts!r}")]
+    return [(config.model == "lightgcn", f"sampler neighbor is implemented for lightgcn, not {config.model}"),
+            (len(fanouts) == config.n_layers, f"fanouts needs one entry per layer ({config.n_layers})"),
+            (all(f == -1 or f >= 1 for f in fanouts), "fanouts must be ≥ 1 or -1 (every neighbour)"),
+            (config.cl_weight == 0 and not config.cold_tower, "sampler neighbor does not combine with "
+                                                              "cl_weight or cold_tower yet")]
+
+
 def validate(config: TrainConfig) -> None:
     checks = [(config.epochs >= 1, "epochs must be ≥ 1"), (config.batch_size >= 1, "batch_size must be ≥ 1"),
               (config.lr > 0, "lr must be > 0"), (config.embedding_size >= 1, "embedding_size must be ≥ 1"),
@@ -175,7 +192,9 @@ def validate(config: TrainConfig) -> None:
               (config.negative_pool in ("warm", "all"), "negative_pool must be warm or all"),
               (config.metapath_top_n >= 1, "metapath_top_n must be ≥ 1"),
               (config.metapath_weight in ("pathsim", "count"), "metapath_weight must be pathsim or count"),
-              (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list")]
+              (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list"),
+              (config.sampler in ("full", "neighbor"), "sampler must be full or neighbor"),
+              *sampler_checks(config)]
     for ok, message in checks:
         if not ok:
             raise KgrecError(f"invalid training config: {message}")

@@ -8,6 +8,7 @@ from the other batch nodes' (temperature ``cl_temperature``). Evaluation propaga
 
 from __future__ import annotations
 
+import dgl
 import dgl.function as fn
 import torch
 from torch import nn
@@ -23,6 +24,11 @@ def info_nce(view_a: torch.Tensor, view_b: torch.Tensor, temperature: float) -> 
     return (torch.logsumexp(logits, 1) - logits.diagonal()).mean()
 
 
+def fanout_list(text: str) -> list[int]:
+    """``"15,10"`` -> [15, 10] (-1 = every neighbour)."""
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
 class LightGCN(Recommender):
     def __init__(self, data, train_idx, config, text=None) -> None:
         super().__init__(data, train_idx, config, text)
@@ -30,6 +36,8 @@ class LightGCN(Recommender):
         self.items = node_input(data, "Item", config, text)
         self.graph = user_item_graph(data, train_idx)
         self.register_buffer("norm", self.graph.in_degrees().float().clamp(min=1).pow(-0.5)[:, None])
+        self.sampler = (dgl.dataloading.NeighborSampler(fanout_list(config.fanouts))
+                        if config.sampler == "neighbor" else None)
 
     def ego(self) -> torch.Tensor:
         return torch.cat([self.users(), self.items()])
@@ -53,7 +61,44 @@ class LightGCN(Recommender):
         final, _ = self.propagate_layers()
         return final[:self.n_users], final[self.n_users:]
 
+    def ego_of(self, nodes: torch.Tensor) -> torch.Tensor:
+        """Input vectors of ``nodes`` (ids in the user–item graph: users first) without computing the rest."""
+        is_user = nodes < self.n_users
+        users, items = torch.nonzero(is_user).squeeze(1), torch.nonzero(~is_user).squeeze(1)
+        out = torch.zeros(len(nodes), self.config.embedding_size)
+        return (out.index_copy(0, users, self.users(nodes[users]))
+                .index_copy(0, items, self.items(nodes[items] - self.n_users)))
+
+    def sampled_final(self, seeds: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(final vectors, input vectors) of ``seeds``, propagated over neighbour-sampled blocks."""
+        _, _, blocks = self.sampler.sample_blocks(self.graph, seeds)
+        h = self.ego_of(blocks[0].srcdata[dgl.NID])
+        n = len(seeds)
+        layers = [h[:n]]                    # DGL keeps each block's destination nodes first among its sources
+        for block in blocks:
+            with block.local_scope():
+                block.srcdata["h"] = h * self.norm[block.srcdata[dgl.NID]]
+                block.update_all(fn.copy_u("h", "m"), fn.sum("m", "h"))
+                dst = block.dstdata[dgl.NID]
+                # unbiased for the full layer: d_v^-1/2 * (d_v / sampled_v) * sum of sampled d_u^-1/2 h_u
+                scale = self.norm[dst].pow(-1) / block.in_degrees().clamp(min=1).float()[:, None]
+                h = block.dstdata["h"] * scale
+            layers.append(h[:n])
+        return torch.stack(layers).mean(0), layers[0]
+
+    def sampled_loss(self, batch: Batch) -> torch.Tensor:
+        """The batch's loss from sampled blocks around its users and candidate items (seed-local ids)."""
+        b, negatives = len(batch.users), batch.neg_items
+        ids = torch.cat([batch.users, batch.pos_items + self.n_users, negatives.reshape(-1) + self.n_users])
+        seeds, local = torch.unique(ids, return_inverse=True)
+        final, ego = self.sampled_final(seeds)
+        local_batch = Batch(local[:b], local[b:2 * b], local[2 * b:].reshape(negatives.shape))
+        reg = l2_reg(ego[local_batch.users], ego[local_batch.pos_items], ego[first_negatives(local_batch)])
+        return self.ranking_loss(final, final, local_batch) + self.config.reg_weight * reg
+
     def loss(self, batch: Batch):
+        if self.sampler is not None:
+            return self.sampled_loss(batch)
         contrastive = self.config.cl_weight > 0 and self.config.n_layers > 0
         final, first = self.propagate_layers(self.config.cl_eps if contrastive else 0.0)
         user_vecs, item_vecs = final[:self.n_users], final[self.n_users:]
