@@ -60,6 +60,7 @@ class TrainConfig:
     cold_dropout: float = 0.2         # with the tower: per batch, this share of items is scored by its content
                                       # tower in a second, gradient-isolated loss (DropoutNet-style)
     cold_scale: float = 0.8           # with the tower, softmax loss: length of content vectors (warm ones are unit)
+    cold_warm_tolerance: float = 0.02  # serving: cold items as loud as validation allows at this warm NDCG@10 cost
     sampler: str = "full"             # LightGCN training: "full" graph per batch or "neighbor" sampled blocks
     fanouts: str = "15,10"            # with sampler neighbor: neighbours per node and layer (-1 = all), DGL order
     ks: tuple[int, ...] = field(default=(10, 20))
@@ -185,6 +186,7 @@ def validate(config: TrainConfig) -> None:
               (0 <= config.cold_items < 1, "cold_items must be in [0, 1)"),
               (0 <= config.cold_dropout < 1, "cold_dropout must be in [0, 1)"),
               (config.cold_scale > 0, "cold_scale must be > 0"),
+              (0 <= config.cold_warm_tolerance <= 1, "cold_warm_tolerance must be in [0, 1]"),
               (not (config.cold_tower and config.model == "kgat" and config.aggregator == "bi"),
                "cold_tower needs item vectors of embedding_size: use aggregator light with kgat"),
               (not (config.cold_tower and config.model in ("pop", "bprmf", "textknn", "han")),

@@ -119,14 +119,15 @@ def cold_warm_metrics(model: Recommender, data: GraphData, split: Split, ks: tup
             "test_warm": evaluate(model, data, split, "test", ks, "warm")}
 
 
-COLD_MULTIPLIERS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
+COLD_MULTIPLIERS = (0.25, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
 
 
-def calibrate_cold_scale(model: Recommender, data: GraphData, split: Split, ks: tuple[int, ...]
-                         ) -> dict[str, Any]:
-    """Choose the content tower's ``serve_multiplier`` on validation: the one with the best validation
-    NDCG@10 over *all* validation rows (warm and cold items together, full ranking), so cold items are as
-    loud as their validation hits earn. Needs validation rows on items without training interactions
+def calibrate_cold_scale(model: Recommender, data: GraphData, split: Split, ks: tuple[int, ...],
+                         tolerance: float = 0.02) -> dict[str, Any]:
+    """Choose the content tower's ``serve_multiplier`` on validation: the loudest cold items whose cost to
+    the warm validation rows stays within ``tolerance`` — the largest cold Recall@20 among multipliers
+    whose warm NDCG@10 is ≥ (1 − tolerance) × the warm NDCG@10 with cold items silent (multiplier 0);
+    the quietest multiplier when none is. Needs validation rows on items without training interactions
     (the validation-cold items of ``--cold-items``, or a pre-split dataset's valid-only items); without
     them the multiplier stays 1 and the record says why."""
     tower = getattr(model, "tower", None)
@@ -138,16 +139,21 @@ def calibrate_cold_scale(model: Recommender, data: GraphData, split: Split, ks: 
         tower.serve_multiplier = 1.0
         return {"cold_calibration": {"multiplier": 1.0, "valid_cold_rows": 0,
                                      "note": "not calibrated: no validation row on an item without training rows"}}
-    grid = []
-    for multiplier in COLD_MULTIPLIERS:
+
+    def point(multiplier: float) -> dict[str, Any]:
         tower.serve_multiplier = multiplier
-        result = evaluate(model, data, split, "valid", ks)
-        grid.append({"multiplier": multiplier, "valid_ndcg@10": result[MONITOR],
-                     "valid_cold_recall@20": evaluate(model, data, split, "valid", ks, "cold").get("recall@20")})
-    best = max(grid, key=lambda g: g["valid_ndcg@10"])
+        warm, cold_rows = (evaluate(model, data, split, "valid", ks, part) for part in ("warm", "cold"))
+        return {"multiplier": multiplier, "valid_warm_ndcg@10": warm[MONITOR],
+                "valid_cold_recall@20": cold_rows.get("recall@20", 0.0)}
+
+    silent = point(0.0)["valid_warm_ndcg@10"]
+    grid = [point(m) for m in COLD_MULTIPLIERS]
+    within = [g for g in grid if g["valid_warm_ndcg@10"] >= (1 - tolerance) * silent]
+    best = max(within, key=lambda g: (g["valid_cold_recall@20"], -g["multiplier"])) if within else grid[0]
     tower.serve_multiplier = best["multiplier"]
     model.eval()                                   # drops the cached vectors of the last grid point
-    return {"cold_calibration": {"multiplier": best["multiplier"], "valid_cold_rows": valid_cold_rows,
+    return {"cold_calibration": {"multiplier": best["multiplier"], "tolerance": tolerance,
+                                 "valid_warm_ndcg@10_silent": silent, "valid_cold_rows": valid_cold_rows,
                                  "grid": grid}}
 
 
@@ -248,7 +254,8 @@ class Trainer:
     def finish(self) -> dict[str, Any]:
         """Restore the best weights; write metrics.json, embeddings.npz and curve.png."""
         self.model.load_state_dict(torch.load(self.checkpoints / "best.pt"))
-        calibration = calibrate_cold_scale(self.model, self.data, self.split, self.config.ks)
+        calibration = calibrate_cold_scale(self.model, self.data, self.split, self.config.ks,
+                                           self.config.cold_warm_tolerance)
         state = self.state
         metrics = {"model": self.config.model, "dataset": self.data.dataset,
                    "split_id": self.split.split_id, "dataset_checksum": self.data.checksum(),

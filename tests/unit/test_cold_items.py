@@ -218,13 +218,46 @@ def test_the_cold_scale_is_calibrated_on_validation_cold_rows_and_saved_with_the
                                                          split.cold_valid_items).sum()) > 0
     grid = calibration["grid"]
     assert [g["multiplier"] for g in grid] == list(COLD_MULTIPLIERS)
-    best = max(grid, key=lambda g: g["valid_ndcg@10"])
-    assert calibration["multiplier"] == best["multiplier"]
-    assert metrics["valid"]["ndcg@10"] == pytest.approx(best["valid_ndcg@10"])   # reported at the chosen scale
+    floor = (1 - config.cold_warm_tolerance) * calibration["valid_warm_ndcg@10_silent"]
+    within = [g for g in grid if g["valid_warm_ndcg@10"] >= floor]
+    best = max(within, key=lambda g: (g["valid_cold_recall@20"], -g["multiplier"])) if within else grid[0]
+    assert calibration["multiplier"] == best["multiplier"] and calibration["tolerance"] == 0.02
+    warm = evaluate_part(run_dir, data, split, "warm")                 # reported at the chosen scale
+    assert warm == pytest.approx(best["valid_warm_ndcg@10"])
     served = np.load(run_dir / "embeddings.npz")["Item"]
     cold = int(split.cold_items[0])
     assert np.linalg.norm(served[cold]) == pytest.approx(config.cold_scale * best["multiplier"], rel=1e-5)
     assert ItemTower.load(run_dir, data).scale == pytest.approx(config.cold_scale * best["multiplier"], rel=1e-6)
+
+
+def evaluate_part(run_dir, data, split, items: str) -> float:
+    """Validation NDCG@10 on ``items`` rows of the run's restored model (best weights, chosen scale)."""
+    from kgrec.train.trainer import Trainer, load_run
+
+    _, config, _ = load_run(run_dir)
+    trainer = Trainer(data, config, run_dir, split, fake_text_features(data))
+    calibration = trainer.finish()["cold_calibration"]
+    assert trainer.model.tower.serve_multiplier == calibration["multiplier"]
+    return evaluate(trainer.model, data, split, "valid", (10, 20), items)["ndcg@10"]
+
+
+def test_the_tolerance_bounds_what_warm_rows_pay_for_cold_items(tmp_path) -> None:
+    from kgrec.train.trainer import COLD_MULTIPLIERS
+
+    data = tiny_graph(n_users=40, n_items=40)
+    settings = {"model": "sage", "embedding_size": 8, "epochs": 2, "cold_items": 0.2, "kg_min_items": 1}
+    runs = {tolerance: train_new(data, load_config(settings | {"cold_warm_tolerance": tolerance}, env={}),
+                                 tmp_path, fake_text_features(data))[1]["cold_calibration"] for tolerance in (0.0, 1.0)}
+    loose = runs[1.0]                    # any warm cost: the multiplier with the best cold recall
+    chosen = {g["multiplier"]: g for g in loose["grid"]}[loose["multiplier"]]
+    assert chosen["valid_cold_recall@20"] == max(g["valid_cold_recall@20"] for g in loose["grid"])
+    strict = runs[0.0]                   # no warm cost: at least the silent warm NDCG@10, else the quietest
+    chosen = {g["multiplier"]: g for g in strict["grid"]}[strict["multiplier"]]
+    assert (chosen["valid_warm_ndcg@10"] >= strict["valid_warm_ndcg@10_silent"]
+            or strict["multiplier"] == COLD_MULTIPLIERS[0])
+    assert strict["grid"] == loose["grid"]          # same training: only the choice differs
+    with pytest.raises(KgrecError, match="cold_warm_tolerance"):
+        load_config({"cold_warm_tolerance": 1.5}, env={})
 
 
 def test_without_validation_rows_on_cold_items_the_scale_is_left_as_trained(tmp_path) -> None:
