@@ -60,7 +60,7 @@ class TrainConfig:
     cold_dropout: float = 0.2         # with the tower: per batch, this share of items is scored by its content
                                       # tower in a second, gradient-isolated loss (DropoutNet-style)
     cold_scale: float = 0.8           # with the tower, softmax loss: length of content vectors (warm ones are unit)
-    cold_warm_tolerance: float = 0.02  # serving: cold items as loud as validation allows at this warm NDCG@10 cost
+    cold_warm_tolerance: float = 0.05  # serving: cold items as loud as validation allows at this warm NDCG@10 cost
     sampler: str = "full"             # LightGCN training: "full" graph per batch or "neighbor" sampled blocks
     fanouts: str = "15,10"            # with sampler neighbor: neighbours per node and layer (-1 = all), DGL order
     ks: tuple[int, ...] = field(default=(10, 20))
