@@ -83,18 +83,35 @@ def target_rows(section: str, runs: dict[str, dict], best: str | None) -> list[R
 
 
 def trade_off_plot(dataset: str, runs: dict[str, dict], path: Path, root: Path) -> str:
-    """Cold Recall@20 against warm NDCG@10, one point per model / variant."""
+    """Left: cold Recall@20 against warm NDCG@10 on test, one point per model / variant. Right: each tower
+    model's validation frontier over the serving multipliers its calibration tried, the chosen one circled."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    fig, (ax, frontier) = plt.subplots(1, 2, figsize=(12, 4.5))
     for model, result in runs.items():
         x, y = metric(result, "test_warm", "ndcg@10"), metric(result, "test_cold", "recall@20")
         if x is None or y is None:
             continue
         ax.scatter([x], [y], marker="o" if has_tower(model) else "s")
         ax.annotate(model, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        grid = (result.get("cold_calibration") or {}).get("grid") or []
+        if grid:
+            warm = [g["valid_warm_ndcg@10"] for g in grid]
+            cold = [g["valid_cold_recall@20"] for g in grid]
+            line, = frontier.plot(warm, cold, ".-", label=model)
+            chosen = next(g for g in grid if g["multiplier"] == result["cold_calibration"]["multiplier"])
+            frontier.scatter([chosen["valid_warm_ndcg@10"]], [chosen["valid_cold_recall@20"]], s=120,
+                             facecolors="none", edgecolors=line.get_color())
+            for g in grid[::3]:
+                frontier.annotate(f"×{g['multiplier']:g}", (g["valid_warm_ndcg@10"], g["valid_cold_recall@20"]),
+                                  textcoords="offset points", xytext=(3, -9), fontsize=7)
     ax.set(xlabel="warm NDCG@10 (test rows of items seen in training)", ylabel="cold Recall@20 (never-seen items)",
-           title=f"{dataset}: cold items vs warm accuracy")
-    ax.grid(True, alpha=0.3)
+           title=f"{dataset}: cold items vs warm accuracy (test)")
+    frontier.set(xlabel="validation warm NDCG@10", ylabel="validation cold Recall@20",
+                 title="serving multiplier frontier (validation; circled = chosen)")
+    for axis in (ax, frontier):
+        axis.grid(True, alpha=0.3)
+    if frontier.lines:
+        frontier.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
