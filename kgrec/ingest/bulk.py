@@ -340,7 +340,8 @@ def _run_importer(settings: Settings, files: ImportFiles) -> tuple[int, int]:
     log.parent.mkdir(parents=True, exist_ok=True)
     report_file = log.with_suffix(".report")
     cmd = [server.check_java(), "-cp", f"{settings.neo4j_lib}/*", server.ADMIN, "database", "import", "full",
-           settings.database, "--overwrite-destination=true", f"--report-file={report_file}", *files.arguments()]
+           settings.database, "--overwrite-destination=true", "--verbose", f"--report-file={report_file}",
+           *files.arguments()]
     with open(log, "w", encoding="utf-8") as handle:
         done = subprocess.run(cmd, cwd=files.directory, env=server._neo4j_env(settings),  # noqa: SLF001
                               stdout=handle, stderr=subprocess.STDOUT, text=True)
@@ -364,11 +365,14 @@ def _run_importer(settings: Settings, files: ImportFiles) -> tuple[int, int]:
 
 
 def importer_error(output: str) -> str:
-    """The importer's error in one line: its last line naming an error, else its last line."""
+    """The importer's error in one line: the cause ``--verbose`` prints (``original error: …``, else the last
+    ``Caused by: …``), else its last line naming an error, else its last line."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    wanted = [line for line in lines if re.search(r"error|exception|invalid|missing|duplicate|failed", line, re.I)
-              and not line.startswith("at ")]
-    line = (wanted or lines or ["(no output)"])[0 if wanted else -1]
+    original = [line.removeprefix("original error:").strip() for line in lines if line.startswith("original error:")]
+    causes = [line.split(": ", 2)[-1] for line in lines if line.startswith("Caused by:") and line.count(": ") >= 2]
+    named = [line for line in lines if re.search(r"error|exception|invalid|missing|duplicate|failed", line, re.I)
+             and not re.match(r"(at |Critical error occurred|IMPORT FAILED|Run with|Error in input data$)", line)]
+    line = (original or causes or named or lines or ["(no output)"])[-1]
     return line if len(line) <= 400 else line[:400] + "…"
 
 
