@@ -74,7 +74,7 @@ def _load(ctx: typer.Context, source: str, batch_size: int, bulk: bool = False, 
     phases = getattr(report, "phases", None)
     if phases:
         console.print("bulk phases: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in phases.items()),
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
     if loaded.kg_warning:
         console.print(f"warning: {loaded.kg_warning}", style="yellow", markup=False)
     if loaded.validated.get("triples"):
