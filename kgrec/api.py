@@ -227,6 +227,13 @@ def read_source(source: str, settings: Settings, **options: Any) -> RawDataset:
     raise KgrecError(f"unknown source {source!r}", hint=f"use one of: {', '.join(SOURCES)}")
 
 
+def _say(message: str) -> None:
+    """A progress line of the bulk load (``show_progress=True``)."""
+    from rich.console import Console
+
+    Console().print(message, markup=False, highlight=False)
+
+
 def _optional_path(value: Path | str | None) -> Path | None:
     return Path(value) if value is not None else None
 
@@ -313,17 +320,35 @@ class Kgrec:
 
     @translated
     def load(self, source: str | RawDataset, /, *, batch_size: int | None = None, show_progress: bool = False,
-             **options: Any) -> Loaded:
+             bulk: bool = False, **options: Any) -> Loaded:
         """Validate a whole dataset, then MERGE it in batches (idempotent). ``source`` is a name
         (see :func:`read_source` for its options) or an already parsed :class:`RawDataset`;
-        ``show_progress`` draws the loader's progress bars (the CLI does)."""
+        ``show_progress`` draws the loader's progress bars (the CLI does).
+
+        ``bulk=True`` is a first load through Neo4j's own importer (:mod:`kgrec.ingest.bulk`): the same
+        graph, written offline into the empty database of the managed server, which is stopped and started
+        again. It refuses (before reading the input) a server kgrec does not manage or a database with data."""
+        import time
+
         from kgrec import kg_quality
         from kgrec.ingest.loader import DEFAULT_BATCH, load_plan
         from kgrec.ingest.validate import validate
 
+        if bulk:
+            from kgrec.ingest.bulk import bulk_load, check_target
+
+            check_target(self.settings)
+        started = time.perf_counter()
         raw = read_source(source, self.settings, **options) if isinstance(source, str) else source
         plan = validate(raw)
-        report = load_plan(self.graph, plan, batch_size=batch_size or DEFAULT_BATCH, show_progress=show_progress)
+        if bulk:
+            parsed = time.perf_counter() - started
+            self.close()                # the server restarts: no pooled connection would survive it
+            report = bulk_load(self.settings, plan, say=_say if show_progress else None)
+            report.phases = {"parse + validate": parsed, **report.phases}
+        else:
+            report = load_plan(self.graph, plan, batch_size=batch_size or DEFAULT_BATCH,
+                               show_progress=show_progress)
         warning = kg_quality.lift_warning(self.graph, plan.name) if plan.triples else None
         return Loaded(plan.name, plan.counts(), report, warning)
 

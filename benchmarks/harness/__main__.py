@@ -165,7 +165,8 @@ class Harness:
             label = f"synthetic {scale:g}× ({users:,} users, {items:,} items, {events:,} events)"
             command = ["load", "synthetic", "--users", str(users), "--items", str(items), "--events", str(events),
                        "--seed", "7"]
-            rows, point = load.measure(self.settings, label, command, "synthetic", work, section=GROWTH_LOAD)
+            rows, point = load.measure(self.settings, label, command, "synthetic", work, section=GROWTH_LOAD,
+                                       bulk=scale == max(SCALES))
             result.rows += rows
             if scale == max(SCALES):
                 result.rows += [Row(**{**vars(r), "section": load.SECTION}) for r in rows]

@@ -1,5 +1,7 @@
 """Load rows: ``kgrec load`` (online, validated, idempotent MERGE) vs ``neo4j-admin database import full``
-(offline bulk import into an empty store, Neo4j's ingest limit) of the same rows.
+(offline bulk import into an empty store, Neo4j's ingest limit) of the same rows; with ``bulk=True`` also
+``kgrec load … --bulk`` (kgrec's own first load through that importer: the whole command, generation and
+validation, CSV files, server stop/start and migrations included) against the importer alone.
 
 The admin side imports exactly what kgrec loaded: the graph is exported back from Neo4j with
 ``kgrec.export`` when the build has it; for ml-100k the RecBole atomic files are the fallback source.
@@ -8,6 +10,7 @@ Figures are relationships per second (higher is better) and wall seconds.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
@@ -53,9 +56,16 @@ def timed_kgrec_load(settings, command: list[str]) -> tuple[float, str]:
     return seconds, done.stdout
 
 
+def bulk_phases(stdout: str) -> str:
+    """The ``bulk phases: …`` line `kgrec load --bulk` prints (empty when absent)."""
+    match = re.search(r"^bulk phases: (.*)$", stdout, re.M)
+    return match.group(1).strip() if match else ""
+
+
 def measure(settings, label: str, command: list[str], dataset: str, work: Path,
-            fallback: GraphData | None = None, section: str = SECTION) -> tuple[list[Row], dict]:
-    """One kgrec load + one admin import of the same rows -> rows and a point for the growth plot."""
+            fallback: GraphData | None = None, section: str = SECTION, bulk: bool = False) -> tuple[list[Row], dict]:
+    """One kgrec load + one admin import of the same rows (+ one ``kgrec load --bulk`` when ``bulk``) -> rows
+    and a point for the growth plot."""
     kgrec_s = None
     graph = None
     if kgrec_has(*command[:2]):
@@ -77,4 +87,18 @@ def measure(settings, label: str, command: list[str], dataset: str, work: Path,
                 note=note),
             Row(section, f"{label}: wall time", kgrec_s, result.seconds, "neo4j-admin import", "s",
                 higher_is_better=False, note="both include process start-up (JVM for the importer)")]
-    return rows, {"relationships": rels, "kgrec_s": kgrec_s, "admin_s": result.seconds}
+    bulk_s = None
+    if bulk and kgrec_s is not None and "--bulk" in _help(*command[:2]):
+        bulk_s, stdout = timed_kgrec_load(settings, [*command, "--bulk"])
+        rows.append(Row(section, f"{label}: kgrec load --bulk wall time", bulk_s, result.seconds,
+                        "neo4j-admin import", "s", higher_is_better=False,
+                        note="the whole command (generate + validate, CSV, server stop/start, import, migrate, "
+                             f"record) vs the importer alone on CSV written beforehand; phases: "
+                             f"{bulk_phases(stdout) or 'not printed'}"))
+    return rows, {"relationships": rels, "kgrec_s": kgrec_s, "admin_s": result.seconds, "bulk_s": bulk_s}
+
+
+def _help(*command: str) -> str:
+    done = subprocess.run([env.KGREC, *command, "--help"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200"})
+    return done.stdout

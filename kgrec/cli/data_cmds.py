@@ -28,6 +28,9 @@ app.add_typer(metapaths_app, name="metapaths")
 app.add_typer(graph_app, name="graph")
 
 BATCH_OPTION = typer.Option(DEFAULT_BATCH, "--batch-size", min=1, help="Rows per transaction.")
+BULK_OPTION = typer.Option(False, "--bulk", help="First load into an empty database of the managed server through "
+                                                "Neo4j's own importer (the server is stopped and started again; "
+                                                "the same graph as the MERGE path). See docs/LOADING.md.")
 DATASET_OPTION = typer.Option(None, "--dataset", help="Dataset name (default: the only one loaded).")
 FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 FROM_OPTION = typer.Option(None, "--from", "--dir", help="Folder with the dataset's files (DIR/<folder>/ or DIR/); "
@@ -57,10 +60,10 @@ def datasets_fetch(ctx: typer.Context, name: str = typer.Argument(..., help="Dat
     console.print(f"{name}: {len(datasets.get(name).files)} files verified (sha256) in {cached}")
 
 
-def _load(ctx: typer.Context, source: str, batch_size: int, **options) -> None:
+def _load(ctx: typer.Context, source: str, batch_size: int, bulk: bool = False, **options) -> None:
     """One API call (:meth:`kgrec.api.Kgrec.load`), then the summary."""
     with session(ctx) as kg:
-        loaded = kg.load(source, batch_size=batch_size, show_progress=True, **options)
+        loaded = kg.load(source, batch_size=batch_size, show_progress=True, bulk=bulk, **options)
     report = loaded.report
     console.print(f"validated {loaded.dataset}: " + ", ".join(f"{v:,} {k}" for k, v in loaded.validated.items()))
     emit(console, report.table(), "table", title=f"load {loaded.dataset}")
@@ -68,6 +71,10 @@ def _load(ctx: typer.Context, source: str, batch_size: int, **options) -> None:
     verdict = "nothing changed (already loaded)" if report.created == 0 else f"{report.created:,} created"
     console.print(f"{rows:,} rows in {report.seconds:.1f}s ({rows / max(report.seconds, 1e-9):,.0f} rows/s); "
                   f"{verdict}.")
+    phases = getattr(report, "phases", None)
+    if phases:
+        console.print("bulk phases: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in phases.items()),
+                      markup=False, highlight=False, soft_wrap=True)
     if loaded.kg_warning:
         console.print(f"warning: {loaded.kg_warning}", style="yellow", markup=False)
     if loaded.validated.get("triples"):
@@ -83,38 +90,39 @@ def load_recbole(ctx: typer.Context,
                  directory: Path = typer.Argument(..., help="Folder with <name>.inter/.item/.user/.kg/.link."),
                  name: Optional[str] = typer.Option(None, "--name", help="File stem (default: folder name)."),
                  dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset name in the graph."),
-                 batch_size: int = BATCH_OPTION) -> None:
+                 batch_size: int = BATCH_OPTION, bulk: bool = BULK_OPTION) -> None:
     """Any dataset in RecBole's atomic format (typed headers; pre-split .train/.valid/.test.inter)."""
-    _load(ctx, "recbole", batch_size, directory=directory, name=name, dataset=dataset)
+    _load(ctx, "recbole", batch_size, bulk, directory=directory, name=name, dataset=dataset)
 
 
 @load_app.command("ml100k")
 def load_ml100k(ctx: typer.Context, dataset: str = typer.Option("ml100k", "--dataset", help="Dataset name."),
-                from_dir: Optional[Path] = FROM_OPTION, batch_size: int = BATCH_OPTION) -> None:
+                from_dir: Optional[Path] = FROM_OPTION, batch_size: int = BATCH_OPTION,
+                bulk: bool = BULK_OPTION) -> None:
     """MovieLens-100K + KG from RecBole 1.2.1's PyPI wheel (downloaded once, sha256-verified).
 
     RecBole's ml-100k.link is keyed by MovieLens-1M ids; kgrec re-keys it to ml-100k ids through the
     shipped title+year bridge (kgrec/ingest/ml100k_ml1m_bridge.tsv). Re-running this on a graph loaded
     with the old, wrong links removes them."""
-    _load(ctx, "ml100k", batch_size, from_dir=from_dir, dataset=dataset)
+    _load(ctx, "ml100k", batch_size, bulk, from_dir=from_dir, dataset=dataset)
 
 
 @load_app.command("lastfm")
 def load_lastfm(ctx: typer.Context,
                 from_dir: Optional[Path] = FROM_OPTION,
                 dataset: str = typer.Option("lastfm", "--dataset", help="Dataset name."),
-                batch_size: int = BATCH_OPTION) -> None:
+                batch_size: int = BATCH_OPTION, bulk: bool = BULK_OPTION) -> None:
     """Last.fm listens (weights), artist names, friendships and the Freebase KG (sha256 pinned)."""
-    _load(ctx, "lastfm", batch_size, from_dir=from_dir, dataset=dataset)
+    _load(ctx, "lastfm", batch_size, bulk, from_dir=from_dir, dataset=dataset)
 
 
 @load_app.command("csv")
 def load_csv(ctx: typer.Context,
              spec: Path = typer.Option(..., "--spec", help="YAML mapping (see examples/csv/mapping.yaml)."),
              dataset: Optional[str] = typer.Option(None, "--dataset", help="Override the spec's dataset name."),
-             batch_size: int = BATCH_OPTION) -> None:
+             batch_size: int = BATCH_OPTION, bulk: bool = BULK_OPTION) -> None:
     """Your own CSV files described by a YAML mapping (users, items, entities, events, relations)."""
-    _load(ctx, "csv", batch_size, spec=spec, dataset=dataset)
+    _load(ctx, "csv", batch_size, bulk, spec=spec, dataset=dataset)
 
 
 @load_app.command("synthetic")
@@ -122,9 +130,9 @@ def load_synthetic(ctx: typer.Context,
                    users: int = typer.Option(100, "--users"), items: int = typer.Option(200, "--items"),
                    events: int = typer.Option(2000, "--events"), seed: int = typer.Option(0, "--seed"),
                    dataset: str = typer.Option("synthetic", "--dataset", help="Dataset name."),
-                   batch_size: int = BATCH_OPTION) -> None:
+                   batch_size: int = BATCH_OPTION, bulk: bool = BULK_OPTION) -> None:
     """A seeded KG with Zipf-skewed popularity, typed entities and item text (same seed, same data)."""
-    _load(ctx, "synthetic", batch_size, users=users, items=items, events=events, seed=seed, dataset=dataset)
+    _load(ctx, "synthetic", batch_size, bulk, users=users, items=items, events=events, seed=seed, dataset=dataset)
 
 
 @metapaths_app.callback()
