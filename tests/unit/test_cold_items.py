@@ -221,7 +221,8 @@ def test_the_cold_scale_is_calibrated_on_validation_cold_rows_and_saved_with_the
     floor = (1 - config.cold_warm_tolerance) * calibration["valid_warm_ndcg@10_silent"]
     within = [g for g in grid if g["valid_warm_ndcg@10"] >= floor]
     best = max(within, key=lambda g: (g["valid_cold_recall@20"], -g["multiplier"])) if within else grid[0]
-    assert calibration["multiplier"] == best["multiplier"] and calibration["tolerance"] == config.cold_warm_tolerance == 0.05
+    assert calibration["multiplier"] == best["multiplier"]
+    assert calibration["tolerance"] == config.cold_warm_tolerance == 0.05
     warm = evaluate_part(run_dir, data, split, "warm")                 # reported at the chosen scale
     assert warm == pytest.approx(best["valid_warm_ndcg@10"])
     served = np.load(run_dir / "embeddings.npz")["Item"]
