@@ -12,11 +12,12 @@ import sys
 import time
 from collections.abc import Callable
 
-from harness import accuracy, cold, env, external, load, plots, report
+from harness import accuracy, cold, encoders, env, external, load, plots, report
 from harness.report import Row, SectionResult
 
 BENCH = env.ROOT / "benchmarks"
 SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "cold-ml100k", "cold-lastfm",
+            "encoders-ml100k",
             "load", "export", "latency", "writeback", "growth", "fidelity")
 # sections whose figures are timings: measured under load (1-min load average > cores / 2) they are marked
 TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth")
@@ -141,6 +142,16 @@ class Harness:
         result.notes += notes + [f"epoch cap {cap}, early stopping after 10 epochs without a better validation "
                                  f"NDCG@10; {p.threads} torch thread(s); {cold.__doc__.split(chr(10) + chr(10))[1]}"]
 
+    def encoders(self, dataset: str, result: SectionResult) -> None:
+        cap = self.args.epochs_cap or (3 if self.args.quick else 300)
+        models = [m.strip() for m in self.args.kgrec_models.split(",") if m.strip()] if self.args.kgrec_models \
+            else list(encoders.ENCODER_MODELS)
+        p = accuracy.Plan(models, dict.fromkeys(models, cap), [], {}, self.args.threads, self.args.resume)
+        rows, notes = encoders.run_encoders(dataset, p, self.work / f"encoders-{dataset}", self.settings)
+        result.rows += rows
+        result.notes += notes + [f"epoch cap {cap}, early stopping after 10 epochs without a better validation "
+                                 f"NDCG@10; {p.threads} torch thread(s); {encoders.__doc__.splitlines()[0]}"]
+
     def load(self, result: SectionResult) -> None:
         from harness.atomic_graph import read_atomic
 
@@ -219,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "kgworth-lastfm": lambda r: harness.kg_worth("lastfm", r),
         "cold-ml100k": lambda r: harness.cold("ml-100k", r),
         "cold-lastfm": lambda r: harness.cold("lastfm", r),
+        "encoders-ml100k": lambda r: harness.encoders("ml-100k", r),
         "load": harness.load, "growth": harness.growth,
         "export": lambda r: harness.external("export_vs_driver", r),
         "latency": lambda r: harness.external("latency", r),

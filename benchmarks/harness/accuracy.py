@@ -37,7 +37,9 @@ SAGE_COLD_DROPOUT = 0.2                         # sage's default cold_dropout an
 SAGE_COLD_SCALE = 0.8
 ABLATIONS = {"-nokg": ["--no-kg"], "-notext": ["--no-text"]}  # variant suffix -> `kgrec train` flags
 # variant option -> training settings (as KGREC_TRAIN_* env); "+cl": XSimGCL-style contrastive loss
-OPTIONS = {"+cl": {"KGREC_TRAIN_CL_WEIGHT": "0.1"}, "+tower": {"KGREC_TRAIN_COLD_TOWER": "1"}}
+OPTIONS = {"+cl": {"KGREC_TRAIN_CL_WEIGHT": "0.1"}, "+tower": {"KGREC_TRAIN_COLD_TOWER": "1"},
+           "+gat": {"KGREC_TRAIN_CONV": "gat"}, "+sage": {"KGREC_TRAIN_CONV": "sage"},
+           "+rgcn": {"KGREC_TRAIN_CONV": "rgcn"}}
 TRAIN_DATASET = {"ml-100k": "ml100k", "lastfm": "lastfm"}
 
 
@@ -145,6 +147,7 @@ def variant_name(config: dict) -> str:
     recorded config (grammar: model, then options: ``+cl``, ``+tower`` (content tower), ``+cdNN``
     (cold_dropout) and ``+csNN`` (cold_scale) of a model with a tower, then the ablation suffixes)."""
     name = config.get("model", "?")
+    name += f"+{config.get('conv', 'sage')}" if name == "gnn" else ""
     name += "+cl" if float(config.get("cl_weight") or 0) > 0 else ""
     dropout, scale = float(config.get("cold_dropout") or 0), float(config.get("cold_scale") or 1)
     tower = bool(config.get("cold_tower")) or config.get("model") == "sage"

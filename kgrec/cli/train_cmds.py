@@ -30,7 +30,8 @@ COLD_ITEMS_OPTION = typer.Option(None, "--cold-items", min=0.0, max=0.99, help="
                                  "their rows move to test, and test metrics are also reported on cold-item and "
                                  "warm rows separately (full ranking over all items).")
 MODEL_HELP = ("pop, bprmf, lightgcn, kgat, kglightgcn, sage (inductive: text + KG neighbourhood, serves cold "
-              "items), textknn (content reference) or han (metapaths) (default kgat).")
+              "items), gnn (one encoder: --conv gat|sage|rgcn), textknn (content reference) or han (metapaths) "
+              "(default kgat).")
 
 
 def _texts_progress() -> Progress:
@@ -129,6 +130,8 @@ def train(
     cold_dropout: Optional[float] = typer.Option(None, "--cold-dropout", min=0.0, max=0.99, help="With the "
                                                  "tower: share of items scored by their content tower in each "
                                                  "batch, as if cold (default 0.2)."),
+    conv: Optional[str] = typer.Option(None, "--conv", help="--model gnn: its layers — gat (attention), sage "
+                                       "(GraphSAGE mean) or rgcn (relation-typed weights); default sage."),
     sampler: Optional[str] = typer.Option(None, "--sampler", help="LightGCN: 'full' (propagate over the whole "
                                           "graph per batch, default) or 'neighbor' (DGL neighbour-sampled blocks "
                                           "around each batch, for graphs too big for full propagation)."),
@@ -150,7 +153,7 @@ def train(
                                epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
                                use_kg=False if no_kg else None, use_text=False if no_text else None,
                                kg_relations=kg_relations, cold_items=cold_items, cold_tower=cold_tower,
-                               cold_dropout=cold_dropout, sampler=sampler, fanouts=fanouts,
+                               cold_dropout=cold_dropout, sampler=sampler, fanouts=fanouts, conv=conv,
                                metapaths=metapaths, metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
             result, relations = outcome.result, outcome.relations
     _results([result], fmt, f"test metrics ({result.run_dir})", relations)

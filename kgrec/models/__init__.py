@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 MODELS: dict[str, str] = {"pop": "kgrec.models.pop:Pop", "bprmf": "kgrec.models.bprmf:BPRMF",
                           "lightgcn": "kgrec.models.lightgcn:LightGCN", "kgat": "kgrec.models.kgat:KGAT",
                           "kglightgcn": "kgrec.models.kglightgcn:KGLightGCN", "sage": "kgrec.models.sage:SAGE",
-                          "textknn": "kgrec.models.textknn:TextKNN", "han": "kgrec.models.han:HAN"}
+                          "textknn": "kgrec.models.textknn:TextKNN", "han": "kgrec.models.han:HAN",
+                          "gnn": "kgrec.models.gnn:GNN"}
 
 
 def build_model(data: GraphData, train_idx: np.ndarray, config: TrainConfig,

@@ -61,6 +61,8 @@ class TrainConfig:
                                       # tower in a second, gradient-isolated loss (DropoutNet-style)
     cold_scale: float = 0.8           # with the tower, softmax loss: length of content vectors (warm ones are unit)
     cold_warm_tolerance: float = 0.05  # serving: cold items as loud as validation allows at this warm NDCG@10 cost
+    conv: str = "sage"                # --model gnn: its layers, "gat", "sage" (GraphSAGE) or "rgcn" (R-GCN)
+    gnn_heads: int = 4                # --model gnn --conv gat: attention heads (embedding_size must divide)
     sampler: str = "full"             # LightGCN training: "full" graph per batch or "neighbor" sampled blocks
     fanouts: str = "15,10"            # with sampler neighbor: neighbours per node and layer (-1 = all), DGL order
     ks: tuple[int, ...] = field(default=(10, 20))
@@ -78,6 +80,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "kglightgcn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},
     "sage": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2, "cold_tower": True},
     "han": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},   # borrowed from the above, not tuned
+    "gnn": {"loss": "softmax", "n_negatives": 64, "temperature": 0.2},   # the same, for every conv
 }
 
 
@@ -190,12 +193,15 @@ def validate(config: TrainConfig) -> None:
               (not (config.cold_tower and config.model == "kgat" and config.aggregator == "bi"),
                "cold_tower needs item vectors of embedding_size: use aggregator light with kgat"),
               (not (config.cold_tower and config.model in ("pop", "bprmf", "textknn", "han")),
-               f"cold_tower is an option of lightgcn, kglightgcn, kgat and sage, not {config.model}"),
+               f"cold_tower is an option of lightgcn, kglightgcn, kgat, gnn and sage, not {config.model}"),
               (config.negative_pool in ("warm", "all"), "negative_pool must be warm or all"),
               (config.metapath_top_n >= 1, "metapath_top_n must be ≥ 1"),
               (config.metapath_weight in ("pathsim", "count"), "metapath_weight must be pathsim or count"),
               (config.kg_relations.strip() != "", "kg_relations must be all, auto or a comma-separated list"),
               (config.sampler in ("full", "neighbor"), "sampler must be full or neighbor"),
+              (config.conv in ("gat", "sage", "rgcn"), "conv must be gat, sage or rgcn"),
+              (config.gnn_heads >= 1 and config.embedding_size % config.gnn_heads == 0,
+               "gnn_heads must divide embedding_size"),
               *sampler_checks(config)]
     for ok, message in checks:
         if not ok:
