@@ -5,9 +5,13 @@ item — the synthetic world's proportions) and each mode, a fresh subprocess bu
 (no Neo4j: the rows are generated in numpy, as an export would hand them over), trains ``--batches``
 batches of the real trainer (2,048 pairs, 64 negatives, softmax loss, 64-d, 2 layers) and reports its
 peak resident memory (``ru_maxrss``) and seconds per batch; the epoch time is seconds per batch × batches
-per epoch (80% of the events are training pairs). Run it on a quiet machine:
+per epoch (80% of the events are training pairs). Run it on a quiet machine, through the harness
+(`benchmarks/run --only sampled-growth`) or alone:
 
-    .venv/bin/python benchmarks/sampled_growth.py --sizes 500000,5000000,20000000 --json OUT.json [--plot PNG]
+    .venv/bin/python benchmarks/sampled_growth.py --json OUT.json [--quick] [--sizes 500000,5000000,20000000]
+
+It writes the harness's row contract (sampled figure vs full-graph figure per size) and the plot
+benchmarks/img/<full|quick>/sampled-growth.png.
 """
 
 from __future__ import annotations
@@ -86,7 +90,9 @@ def measure_one(events: int, mode: str, batches: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="500000,5000000,20000000", help="events per synthetic graph")
+    parser.add_argument("--sizes", help="events per synthetic graph (default 500000,5000000,20000000; "
+                        "--quick: 100000,500000)")
+    parser.add_argument("--quick", action="store_true")
     parser.add_argument("--batches", type=int, default=20, help="batches timed per size and mode")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)
@@ -97,7 +103,8 @@ def main() -> None:
         return
     rows = []
     load_before = os.getloadavg()[0]
-    for events in (int(s) for s in args.sizes.split(",")):
+    sizes = args.sizes or ("100000,500000" if args.quick else "500000,5000000,20000000")
+    for events in (int(s) for s in sizes.split(",")):
         for mode in MODES:
             command = [sys.executable, __file__, "--batches", str(args.batches), "--one", str(events), mode]
             done = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"OMP_NUM_THREADS": "1"})
@@ -105,11 +112,27 @@ def main() -> None:
                 {"events": events, "mode": mode, "error": (done.stderr.strip().splitlines() or ["?"])[-1][:300]}
             print(json.dumps(row), flush=True)
             rows.append(row)
-    result = {"rows": rows, "load_before": load_before, "load_after": os.getloadavg()[0]}
+    result = {"rows": contract_rows(rows, args.batches), "points": rows, "load_before": load_before,
+              "load_after": os.getloadavg()[0]}
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
-    if args.plot:
-        plot(rows, args.plot)
+    plot(rows, args.plot or ROOT / "benchmarks" / "img" / ("quick" if args.quick else "full") / "sampled-growth.png")
+
+
+def contract_rows(points: list[dict], batches: int) -> list[dict]:
+    """Per size: epoch time and peak RSS, sampled (kgrec figure) against full graph (baseline)."""
+    by = {(p["events"], p["mode"]): p for p in points}
+    rows = []
+    for events in sorted({p["events"] for p in points}):
+        full, sampled = by.get((events, "full"), {}), by.get((events, "sampled 15,10"), {})
+        note = f"{sampled.get('batches_per_epoch', '?')} batches per epoch, {batches} timed; " \
+               f"{full.get('pairs', 0):,} pairs, {full.get('nodes', 0):,} users+items"
+        for metric, key, unit in (("epoch time (1 thread)", "epoch_seconds", "s"), ("peak RSS", "peak_rss_mib", "MiB")):
+            rows.append({"metric": f"{events:,} events: {metric}, sampled 15,10 vs full graph",
+                         "kgrec": sampled.get(key), "baseline": full.get(key), "baseline_name": "full-graph LightGCN",
+                         "unit": unit, "higher_is_better": False,
+                         "note": note if key == "epoch_seconds" else (sampled.get("error") or full.get("error") or "")})
+    return rows
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -129,6 +152,7 @@ def plot(rows: list[dict], path: Path) -> None:
         ax.legend()
     fig.suptitle("LightGCN training: full graph vs neighbour-sampled blocks")
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
 

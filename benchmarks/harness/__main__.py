@@ -18,9 +18,9 @@ from harness.report import Row, SectionResult
 BENCH = env.ROOT / "benchmarks"
 SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "cold-ml100k", "cold-lastfm",
             "encoders-ml100k",
-            "load", "export", "latency", "writeback", "growth", "fidelity")
+            "load", "sampled-growth", "export", "latency", "writeback", "growth", "fidelity")
 # sections whose figures are timings: measured under load (1-min load average > cores / 2) they are marked
-TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth")
+TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth", "sampled-growth")
 ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm"),
            "cold": ("cold-ml100k", "cold-lastfm")}
 KG_WORTH_MODELS = ("lightgcn", "kgat", "kgat-nokg", "kgat-notext", "kglightgcn", "kglightgcn-nokg",
@@ -161,9 +161,13 @@ class Harness:
         result.notes.append("the synthetic-graph load rows (10× = the largest graph) come from the growth section")
 
     def external(self, name: str, result: SectionResult) -> None:
+        started = time.time()
         rows, note = external.run(name, self.settings, self.work, self.args.quick)
         result.rows += rows
         result.notes += [note] if note else []
+        plot = self.img_dir / f"{name.replace('_', '-')}.png"      # scripts that draw one (sampled_growth)
+        if plot.exists() and plot.stat().st_mtime >= started:
+            result.plots.append(str(plot.relative_to(BENCH)))
 
     def growth(self, result: SectionResult) -> None:
         """At each scale: load the synthetic graph (vs neo4j-admin), export it (vs the raw driver), then
@@ -235,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": lambda r: harness.external("export_vs_driver", r),
         "latency": lambda r: harness.external("latency", r),
         "writeback": lambda r: harness.external("writeback", r),
+        "sampled-growth": lambda r: harness.external("sampled_growth", r),
         "fidelity": lambda r: harness.external("fidelity", r)}
     for name in SECTIONS:
         if name in wanted:

@@ -22,6 +22,8 @@ SCRIPTS = {
     "export_vs_driver": ("Export — kgrec streaming export vs raw driver (same rows)", "raw neo4j driver"),
     "latency": ("Recommendation latency — Cypher top-10 vs numpy brute force", "numpy brute force"),
     "writeback": ("Write-back — vectors/s", "baseline"),
+    "sampled_growth": ("Sampled training — LightGCN epoch time and peak memory as events grow: neighbour-sampled "
+                       "(fanouts 15,10) vs full graph", "full-graph LightGCN"),
     # needs an active ml100k model on the benchmark instance (e.g. `kgrec write-back --run <kgat run>`)
     "fidelity": ("Explanation fidelity — fold-in score drop: explaining item vs random liked item (ml-100k)",
                  "removing a random liked item"),
