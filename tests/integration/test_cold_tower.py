@@ -3,6 +3,7 @@ warm metrics, and `cold_start` embeds an item added after training with the mode
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,9 @@ def test_a_new_item_gets_the_vector_the_tower_gives_a_never_interacted_twin(kg, 
     twin, original_vec = item_vector(graph, "cold:twin", version.property), item_vector(graph, original,
                                                                                         version.property)
     np.testing.assert_allclose(twin, original_vec, atol=2e-4)
-    assert np.linalg.norm(twin) > 0.5
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    served_scale = 0.8 * metrics["cold_calibration"]["multiplier"]      # cold_scale × the calibrated multiplier
+    assert np.linalg.norm(twin) == pytest.approx(served_scale, rel=1e-3) and served_scale >= 0.2
 
 
 def test_a_model_without_a_tower_falls_back_to_the_text_map(kg, graph: Graph) -> None:
