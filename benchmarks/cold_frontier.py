@@ -23,7 +23,7 @@ def main() -> None:
     import torch
 
     import kgrec
-    from kgrec.train.trainer import COLD_MULTIPLIERS, Trainer, evaluate, load_run
+    from kgrec.train.trainer import COLD_MULTIPLIERS, Trainer, load_run, served_at
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
@@ -37,8 +37,7 @@ def main() -> None:
         raise SystemExit(f"{run_dir}: the run's model has no content tower")
     points = []
     for multiplier in (0.0, *COLD_MULTIPLIERS):
-        trainer.model.tower.serve_multiplier = multiplier
-        warm, cold = (evaluate(trainer.model, data, split, "test", (10, 20), part) for part in ("warm", "cold"))
+        warm, cold = served_at(trainer.model, data, split, "test", multiplier, (10, 20))
         points.append({"multiplier": multiplier, "warm_ndcg@10": warm["ndcg@10"], "warm_recall@20": warm["recall@20"],
                        "cold_recall@20": cold["recall@20"]})
         print(json.dumps(points[-1]), flush=True)

@@ -122,6 +122,13 @@ def cold_warm_metrics(model: Recommender, data: GraphData, split: Split, ks: tup
 COLD_MULTIPLIERS = (0.25, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
 
 
+def served_at(model: Recommender, data: GraphData, split: Split, part: str, multiplier: float,
+              ks: tuple[int, ...]) -> tuple[dict[str, float], dict[str, float]]:
+    """(warm-row, cold-row) metrics on ``part`` with the content tower serving at ``multiplier``."""
+    model.tower.serve_multiplier = multiplier
+    return evaluate(model, data, split, part, ks, "warm"), evaluate(model, data, split, part, ks, "cold")
+
+
 def calibrate_cold_scale(model: Recommender, data: GraphData, split: Split, ks: tuple[int, ...],
                          tolerance: float = 0.05) -> dict[str, Any]:
     """Choose the content tower's ``serve_multiplier`` on validation: the loudest cold items whose cost to
@@ -141,8 +148,7 @@ def calibrate_cold_scale(model: Recommender, data: GraphData, split: Split, ks: 
                                      "note": "not calibrated: no validation row on an item without training rows"}}
 
     def point(multiplier: float) -> dict[str, Any]:
-        tower.serve_multiplier = multiplier
-        warm, cold_rows = (evaluate(model, data, split, "valid", ks, part) for part in ("warm", "cold"))
+        warm, cold_rows = served_at(model, data, split, "valid", multiplier, ks)
         return {"multiplier": multiplier, "valid_warm_ndcg@10": warm[MONITOR],
                 "valid_cold_recall@20": cold_rows.get("recall@20", 0.0)}
 
