@@ -12,6 +12,7 @@ from kgrec.errors import KgrecError
 from kgrec.models import build_model
 from kgrec.models.base import Batch
 from kgrec.models.config import load_config
+from kgrec.models.gnn import BasisRelGraphConv, mean_norm
 from kgrec.train.split import make_split
 from kgrec.train.trainer import train_new
 from tests.train_fixtures import fake_text_features, tiny_graph
@@ -30,7 +31,7 @@ def gnn(conv: str, **settings):
 @pytest.mark.parametrize("conv", sorted(LAYERS))
 def test_each_conv_is_dgls_own_layer_and_trains_every_layer(conv: str) -> None:
     data, model = gnn(conv, n_negatives=3)
-    assert [type(layer) for layer in model.layers] == [LAYERS[conv]] * 2
+    assert len(model.layers) == 2 and all(isinstance(layer, LAYERS[conv]) for layer in model.layers)
     model.train()
     loss = model.loss(Batch(torch.tensor([0, 1]), torch.tensor([0, 11]), torch.tensor([[5, 6, 7], [1, 2, 3]])))
     loss.backward()
@@ -38,6 +39,31 @@ def test_each_conv_is_dgls_own_layer_and_trains_every_layer(conv: str) -> None:
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in layer.parameters())
     users, items = model.final_vectors()
     assert users.shape == (data.num_users, 8) and items.shape == (data.num_items, 8)
+
+
+@pytest.mark.parametrize("with_norm", [False, True])
+def test_node_space_rgcn_equals_dgls_relgraphconv(with_norm: bool) -> None:
+    """The node-space layer is DGL's RelGraphConv, same parameters, same output and gradients."""
+    torch.manual_seed(1)
+    g = dgl.rand_graph(40, 300)
+    etypes = torch.randint(0, 5, (300,))
+    feat = torch.randn(40, 6, requires_grad=True)
+    norm = mean_norm(g) if with_norm else None
+    fast = BasisRelGraphConv(6, 4, 5, regularizer="basis", num_bases=3, self_loop=True)
+    torch.nn.init.normal_(fast.h_bias)
+    dgls = RelGraphConv(6, 4, 5, regularizer="basis", num_bases=3, self_loop=True)
+    dgls.load_state_dict(fast.state_dict())
+    out_fast, out_dgl = fast(g, feat, etypes, norm), dgls(g, feat, etypes, norm)
+    assert torch.allclose(out_fast, out_dgl, atol=1e-5)
+    grad_fast = torch.autograd.grad(out_fast.pow(2).sum(), [feat, fast.linear_r.coeff, fast.linear_r.W])
+    grad_dgl = torch.autograd.grad(out_dgl.pow(2).sum(), [feat, dgls.linear_r.coeff, dgls.linear_r.W])
+    for a, b in zip(grad_fast, grad_dgl, strict=True):
+        assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_rgcn_messages_are_averaged_over_in_edges() -> None:
+    g = dgl.graph((torch.tensor([0, 1, 2, 0]), torch.tensor([3, 3, 3, 1])))
+    assert mean_norm(g).view(-1).tolist() == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.0])
 
 
 def test_only_rgcn_reads_the_relation_types() -> None:
