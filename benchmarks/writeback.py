@@ -4,8 +4,9 @@ Loads a synthetic clustered world (tests/serve_fixtures.py) into the benchmark i
 the vector-writing phase of `kgrec.serve.writeback` (UNWIND batches through
 db.create.setNodeVectorProperty) and `write_back` end to end (users + items + entities, vector index
 ONLINE, activation). Baselines, same vectors, same server: the floor of the transfer — a plain list
-property set in the same UNWIND batches — and what a hand-written script does: one query per vector
-(timed on the first 2,000). Prints one JSON line; `--json OUT` also writes it.
+property set in the same UNWIND batches through the raw driver (also with the batch as
+kgrec.db.QuietRows, to show what the driver's eager debug repr costs) — and what a hand-written script
+does: one query per vector (timed on the first 2,000). Prints one JSON line; `--json OUT` also writes it.
 
     KGREC_INSTANCE=bench KGREC_BOLT_PORT=... .venv/bin/python benchmarks/writeback.py [--quick] [--scale X]
 """
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from kgrec import migrations  # noqa: E402
 from kgrec.cypher import add_directory, statement  # noqa: E402
-from kgrec.db import Graph, vector_rows  # noqa: E402
+from kgrec.db import Graph, QuietRows, vector_rows  # noqa: E402
 from kgrec.maintenance import wipe_data  # noqa: E402
 from kgrec.serve import writeback  # noqa: E402
 from kgrec.serve.vectors import augment_items, max_norm_for  # noqa: E402
@@ -37,12 +38,17 @@ DIM = 64
 NAIVE_SAMPLE = 2_000
 
 
-def plain_batches(graph: Graph, keys: list[str], vectors, batch_size: int = writeback.BATCH_SIZE) -> float:
-    """Seconds to SET the vectors as a plain list property in UNWIND batches (the transfer floor)."""
+def plain_batches(graph: Graph, keys: list[str], vectors, batch_size: int = writeback.BATCH_SIZE,
+                  rows_type: type = list) -> float:
+    """Seconds to SET the vectors as a plain list property in UNWIND batches through the raw driver (the
+    transfer floor): one managed write transaction per batch, the batch passed as ``rows_type``."""
     text = statement("bench/set_list_property_batch")
+    rows = list(vector_rows(keys, vectors, "vec", batch_size))
     began = time.perf_counter()
-    for _ in graph.write_batches(text, vector_rows(keys, vectors, "vec", batch_size), batch_size):
-        pass
+    with graph.session() as sess:
+        for start in range(0, len(rows), batch_size):
+            batch = rows_type(rows[start:start + batch_size])
+            sess.execute_write(lambda tx, b=batch: tx.run(text, rows=b).consume())
     return time.perf_counter() - began
 
 
@@ -73,6 +79,7 @@ def main() -> None:
         vectors = augment_items(world.items, max_norm_for(world.items))
         keys = list(world.item_keys)
         plain = plain_batches(graph, keys, vectors)
+        quiet = plain_batches(graph, keys, vectors, rows_type=QuietRows)
         naive = one_query_per_vector(graph, keys[:NAIVE_SAMPLE], vectors[:NAIVE_SAMPLE])
         began = time.perf_counter()
         writeback.write_vectors(graph, "Item", "emb_wbbench", keys, vectors)
@@ -88,6 +95,8 @@ def main() -> None:
     for name, seconds, n, note in (
             ("raw driver: plain list property, same UNWIND batches", plain, items,
              "the transfer floor: same rows, no vector type, no index"),
+            ("raw driver: plain list property, same UNWIND batches, rows with a one-line repr", quiet, items,
+             "the floor without neo4j 6.4.1's eager debug-log repr of every parameter (kgrec.db.QuietRows)"),
             ("raw driver: one query per vector", naive, naive_n, f"timed on {naive_n} vectors")):
         rows.append({"metric": f"write-back vector writes, {DIM}-d ({items} items)", "kgrec": round(items / raw),
                      "baseline": round(n / seconds), "baseline_name": name, "unit": "vectors/s",

@@ -3,6 +3,7 @@ similar items and metapath explanations (``cypher/recommend/*``)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,7 +15,8 @@ from kgrec.serve.phrases import display_name, is_raw_id, phrase
 MIN_FETCH = 100
 FETCH_FACTOR = 10
 WIDEN_FACTOR = 8
-MAX_FETCH = 10_000  # beyond this the exact scan is used
+MAX_FETCH = 10_000    # a filter set needing more candidates than this is served by the exact scan
+PASS_HEADROOM = 2.0   # fetch 2 × k / (measured pass rate): the rate varies from user to user
 FILTER_NAMES = ("genre", "entity", "min-year", "max-year", "not-by-friends")
 
 
@@ -66,21 +68,41 @@ def user_key(dataset: str, user: str) -> str:
 
 def recommend(graph: Graph, dataset: str, user_key: str, k: int = 10, filters: Filters = Filters(),
               version: str | None = None, item_count: int | None = None) -> list[dict[str, Any]]:
-    """Top-``k`` unseen items for a user: vector index first, widening, then an exact scan."""
+    """Top-``k`` unseen items for a user: the vector index over-fetching as many candidates as the filters'
+    measured pass rate needs (widening if that was not enough), or an exact scan when the filters are so
+    selective that the index would need more than ``MAX_FETCH`` candidates (or the whole catalogue)."""
     if not 1 <= k <= 1000:
         raise KgrecError(f"-k {k}: must be between 1 and 1000")
     params = {"dataset": dataset, "user_key": user_key, "k": k, "version": version, **filters.params()}
-    fetch = max(MIN_FETCH, FETCH_FACTOR * k)
-    while True:
+    rates, key = graph.serving_stats, ("pass rate", dataset, version, filters)
+    fetch, first = planned_fetch(k, rates.get(key)), True
+    while fetch < MAX_FETCH and (item_count is None or fetch < item_count):
         rows = graph.read("recommend/top_k", fetch=fetch, **params)
+        if not rows and first:
+            _check_user(graph, dataset, user_key, version)     # unknown user / no vector: a clear error
+        rates[key] = measured_rate(rates.get(key), (rows[0]["passed"] if rows else 0) / fetch)
         if len(rows) >= k:
-            return rows
-        if not rows and fetch == max(MIN_FETCH, FETCH_FACTOR * k):
-            _check_user(graph, dataset, user_key, version)
-        if fetch >= MAX_FETCH or (item_count is not None and fetch >= item_count):
-            break
-        fetch *= WIDEN_FACTOR
+            return [without_passed(r) for r in rows]
+        fetch, first = fetch * WIDEN_FACTOR, False
     return graph.read("recommend/top_k_exact", **params)
+
+
+def planned_fetch(k: int, rate: float | None) -> int:
+    """Index candidates to ask for: ``FETCH_FACTOR`` × k (at least ``MIN_FETCH``, which also keeps the HNSW
+    search wide enough for recall), or more when the filters are known to pass only a share ``rate``."""
+    base = max(MIN_FETCH, FETCH_FACTOR * k)
+    if rate is None:
+        return base
+    return max(base, math.ceil(PASS_HEADROOM * k / max(rate, 1e-9)))
+
+
+def measured_rate(previous: float | None, observed: float) -> float:
+    """Running estimate of the share of index candidates passing a filter set (half old, half new)."""
+    return observed if previous is None else 0.5 * previous + 0.5 * observed
+
+
+def without_passed(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in row.items() if name != "passed"}
 
 
 def similar_items(graph: Graph, dataset: str, item_key: str, k: int = 10, filters: Filters = Filters(),

@@ -134,3 +134,37 @@ def test_browser_queries_match_the_cli(graph: Graph, world) -> None:
     assert also and all(r["people_who_liked_both"] > 0 for r in also)
     assert [r["similarity"] for r in also] == sorted((r["similarity"] for r in also), reverse=True)
     assert graph.query(statement("browser/models"))[0]["active"] is True
+
+
+def test_a_selective_filter_sizes_its_next_fetch_from_the_measured_pass_rate(graph: Graph, world,
+                                                                           monkeypatch) -> None:
+    """After the first Comedy request has measured the filter's pass rate, every request starts with a fetch
+    sized from it (2 k / rate), and every answer is still numpy's."""
+    comedy = {k for k, g in world.genres.items() if "Comedy" in g}
+    fetches: list[int] = []
+    read = graph.read
+    monkeypatch.setattr(graph, "read", lambda name, /, **p: fetches.append(p.get("fetch")) or read(name, **p))
+    monkeypatch.setattr(recommend, "MIN_FETCH", 5)          # 5 candidates: fewer than k=4 Comedy films pass
+    monkeypatch.setattr(recommend, "FETCH_FACTOR", 1)
+    key = ("pass rate", "tiny", None, Filters(genre="Comedy"))
+    for n, user in enumerate(world.user_keys[:6]):
+        fetches.clear()
+        expected_first = 5 if n == 0 else recommend.planned_fetch(4, graph.serving_stats[key])
+        rows = recommend.recommend(graph, "tiny", user, 4, Filters(genre="Comedy"))
+        assert keys(rows) == numpy_top_k(world, user, 4, allowed=comedy)
+        assert fetches[0] == expected_first
+        if n:
+            assert expected_first > 5
+    assert 0.0 < graph.serving_stats[key] < 0.6                # 1 of 6 genres, 1–2 genres per film
+
+
+def test_a_filter_that_would_need_too_many_candidates_goes_straight_to_the_exact_scan(graph: Graph, world,
+                                                                                     monkeypatch) -> None:
+    user = world.user_keys[2]
+    graph.serving_stats[("pass rate", "tiny", None, Filters(min_year=2009))] = 0.0001
+    statements: list[str] = []
+    read = graph.read
+    monkeypatch.setattr(graph, "read", lambda name, /, **p: statements.append(name) or read(name, **p))
+    rows = recommend.recommend(graph, "tiny", user, 3, Filters(min_year=2009))
+    assert statements == ["recommend/top_k_exact"]
+    assert keys(rows) == numpy_top_k(world, user, 3, allowed={k for k, y in world.years.items() if y >= 2009})
