@@ -8,7 +8,7 @@ friends). "Hybrid" = unseen items of one genre (the user's most frequent genre),
 numpy baseline applies too. Prints one JSON line; `--json OUT` also writes it.
 
     KGREC_INSTANCE=bench KGREC_BOLT_PORT=... .venv/bin/python benchmarks/latency.py [--quick] \
-        [--size "5000 items:500:5000" ...] [--clients 0] [--duration S]
+        [--size "5000 items:500:5000" ...] [--clients 0] [--concurrency 1,16] [--duration S]
 """
 
 from __future__ import annotations
@@ -64,18 +64,20 @@ def measure(graph: Graph, world: World, queries: int) -> dict[str, float]:
     genre_mask = {g: np.array([g in world.genres[k] for k in world.item_keys]) for g in set(genre_of.values())}
     for user in (users * 3)[:300]:  # warm-up: plans compiled, pages cached, the server's JIT warm (see SERVING.md)
         recommend.recommend(graph, world.dataset, user, K, Filters(genre=genre_of[user]))
-    cypher, brute = [], []
+    cypher, brute, found = [], [], []
     for user in users:
         began = time.perf_counter()
-        recommend.recommend(graph, world.dataset, user, K, Filters(genre=genre_of[user]))
+        rows = recommend.recommend(graph, world.dataset, user, K, Filters(genre=genre_of[user]))
         cypher.append(time.perf_counter() - began)
         began = time.perf_counter()
         allowed = genre_mask[genre_of[user]].copy()
         allowed[[item_index[k] for k in world.seen[user]]] = False
-        numpy_top_k(world.items, world.users[world.user_keys.index(user)], allowed, K)
+        exact = numpy_top_k(world.items, world.users[world.user_keys.index(user)], allowed, K)
         brute.append(time.perf_counter() - began)
+        found.append(len({r["key"] for r in rows} & {world.item_keys[n] for n in exact}) / K)
     (c50, c99), (b50, b99) = percentiles(cypher), percentiles(brute)
-    return {"cypher_p50": c50, "cypher_p99": c99, "numpy_p50": b50, "numpy_p99": b99}
+    return {"cypher_p50": c50, "cypher_p99": c99, "numpy_p50": b50, "numpy_p99": b99,
+            "recall": float(np.mean(found))}
 
 
 def concurrent(world: World, clients: int, duration: float,
@@ -152,6 +154,8 @@ def main() -> None:
     parser.add_argument("--size", action="append", type=parse_size, metavar="LABEL:USERS:ITEMS",
                         help="A world to measure (repeatable); default: ml-100k size and 50k items.")
     parser.add_argument("--clients", type=int, default=50, help="Clients of the survival run (0: skip it).")
+    parser.add_argument("--concurrency", default="1,16",
+                        help="Client counts of the throughput figures, comma-separated (0: none).")
     parser.add_argument("--duration", type=float, default=20.0, help="Seconds per concurrency figure.")
     args = parser.parse_args()
     queries = 100 if args.quick else 500
@@ -162,14 +166,19 @@ def main() -> None:
         migrations.migrate(graph)
         for label, users, items in sizes:
             r = run_size(graph, label, users, items, queries)
+            rows.append({"metric": f"top-{K} hybrid recall@{K} against the exact top-{K}, {label}",
+                         "kgrec": round(r["recall"], 3), "baseline": 1.0, "baseline_name": "numpy brute force "
+                         "(exact)", "unit": "recall", "higher_is_better": True,
+                         "note": f"{items} items, genre filter + unseen, {queries} queries"})
             for q in ("p50", "p99"):
                 rows.append({"metric": f"top-{K} hybrid latency {q}, {label}", "kgrec": round(r[f"cypher_{q}"], 2),
                              "baseline": round(r[f"numpy_{q}"], 3), "baseline_name": "numpy brute force in-process",
                              "unit": "ms", "higher_is_better": False,
-                             "note": f"{items} items, {DIM}-d, genre filter + unseen, {queries} queries"})
+                             "note": f"{items} items, {DIM}-d, genre filter + unseen, {queries} queries; "
+                                     f"recall@{K} against the exact top-{K}: {r['recall']:.3f}"})
             world = r["world"]
             kgrec_call = lambda user, w=world: recommend.recommend(graph, w.dataset, user, K)  # noqa: E731
-            for clients in (1, 16):
+            for clients in [int(c) for c in args.concurrency.split(",") if int(c) > 0]:
                 ours = concurrent(world, clients, duration, kgrec_call)
                 base = concurrent(world, clients, duration, numpy_call(world))
                 for q in ("p50", "p99"):

@@ -18,9 +18,9 @@ from harness.report import Row, SectionResult
 BENCH = env.ROOT / "benchmarks"
 SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "cold-ml100k", "cold-lastfm",
             "encoders-ml100k",
-            "load", "sampled-growth", "export", "latency", "writeback", "growth", "fidelity")
+            "load", "sampled-growth", "export", "latency", "writeback", "growth", "growth-latency", "fidelity")
 # sections whose figures are timings: measured under load (1-min load average > cores / 2) they are marked
-TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth", "sampled-growth")
+TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth", "growth-latency", "sampled-growth")
 ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm"),
            "cold": ("cold-ml100k", "cold-lastfm")}
 KG_WORTH_MODELS = ("lightgcn", "kgat", "kgat-nokg", "kgat-notext", "kglightgcn", "kglightgcn-nokg",
@@ -29,6 +29,8 @@ SCALES = (0.1, 1.0, 10.0)
 GROWTH_LOAD = "Growth — load: kgrec load vs neo4j-admin import at 0.1× / 1× / 10×"
 GROWTH_EXPORT = "Growth — export: kgrec streaming export vs raw driver at 0.1× / 1× / 10×"
 GROWTH_LATENCY = "Growth — latency: Cypher top-10 vs numpy brute force at 0.1× / 1× / 10× items"
+LATENCY_ITEMS = (5_000, 50_000, 500_000, 2_000_000)      # growth-latency (--quick: the first two)
+GROWTH_LATENCY_ITEMS = "Growth — latency at 5k / 50k / 500k / 2M items: Cypher top-10 vs numpy brute force, 1 client"
 
 
 def plan(dataset: str, quick: bool, threads: int, cap: int | None = None, resume: bool = False) -> accuracy.Plan:
@@ -200,6 +202,24 @@ class Harness:
         result.plots.append(plots.growth(points, self.img_dir / "growth.png", BENCH))
 
 
+    def growth_latency(self, result: SectionResult) -> None:
+        """Top-10 latency (1 client, genre filter + unseen) and recall@10 on worlds of 5k … 2M items (vs numpy)."""
+        work = self.work / "growth-latency"
+        work.mkdir(parents=True, exist_ok=True)
+        points = []
+        for items in LATENCY_ITEMS[:2] if self.args.quick else LATENCY_ITEMS:
+            label = f"{items:,} items"
+            timed, note = external.run("latency", self.settings, work, True, timeout=3 * 3600,
+                                       extra=("--size", f"{label}:{max(100, items // 100)}:{items}", "--clients", "0",
+                                              "--concurrency", "0"),
+                                       section=GROWTH_LATENCY_ITEMS, tag=f"{items}")
+            result.rows += timed
+            result.notes += [note] if note else []
+            points.append(plots.growth_point(items, {}, [], timed, items))
+        self.img_dir.mkdir(parents=True, exist_ok=True)
+        result.plots.append(plots.latency_growth(points, self.img_dir / "growth-latency.png", BENCH))
+
+
 def expand(only: str) -> list[str]:
     wanted: list[str] = []
     for name in (s.strip() for s in only.split(",") if s.strip()):
@@ -235,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold-ml100k": lambda r: harness.cold("ml-100k", r),
         "cold-lastfm": lambda r: harness.cold("lastfm", r),
         "encoders-ml100k": lambda r: harness.encoders("ml-100k", r),
-        "load": harness.load, "growth": harness.growth,
+        "load": harness.load, "growth": harness.growth, "growth-latency": harness.growth_latency,
         "export": lambda r: harness.external("export_vs_driver", r),
         "latency": lambda r: harness.external("latency", r),
         "writeback": lambda r: harness.external("writeback", r),

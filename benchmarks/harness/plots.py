@@ -24,7 +24,7 @@ def growth_point(scale: float, load_point: dict, export_rows: list[Row], latency
              "export_rps": exported.kgrec if exported else None,
              "driver_rps": exported.baseline if exported else None}
     for quantile in ("p50", "p99"):
-        row = _first(latency_rows, f"latency {quantile}, 1 client")
+        row = _first(latency_rows, f"latency {quantile}, 1 client") or _first(latency_rows, f"latency {quantile}")
         point[f"kgrec_{quantile}"] = row.kgrec if row else None
         point[f"numpy_{quantile}"] = row.baseline if row else None
     return point
@@ -60,6 +60,25 @@ def growth(points: list[dict], path: Path, root: Path) -> str:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     fig.suptitle("Cost curve at 0.1× / 1× / 10× (same run, same machine)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path.relative_to(root))
+
+
+def latency_growth(points: list[dict], path: Path, root: Path) -> str:
+    """1-client top-10 latency against items: kgrec Cypher vs numpy brute force, p50 and p99, log axes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for quantile, style in (("p50", "-"), ("p99", "--")):
+        for who, marker, colour, name in (("kgrec", "o", "C0", "kgrec Cypher"), ("numpy", "s", "C1", "numpy")):
+            pairs = [(p["items"], p[f"{who}_{quantile}"]) for p in points if p.get(f"{who}_{quantile}")]
+            if pairs:
+                ax.plot(*zip(*pairs, strict=True), style, marker=marker, color=colour, label=f"{name} {quantile}")
+    ax.set(xscale="log", yscale="log", xlabel="items", ylabel="ms", title="Top-10 latency (genre + unseen), 1 client")
+    ax.grid(True, which="both", alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
