@@ -29,6 +29,7 @@ from kgrec.db import Graph, QuietRows, vector_rows  # noqa: E402
 from kgrec.maintenance import wipe_data  # noqa: E402
 from kgrec.serve import writeback  # noqa: E402
 from kgrec.serve.vectors import augment_items, max_norm_for  # noqa: E402
+from kgrec.serve.versions import WRITERS  # noqa: E402
 from kgrec.settings import load_settings  # noqa: E402
 from tests.serve_fixtures import load_world, make_run, make_world  # noqa: E402
 
@@ -100,7 +101,8 @@ def main() -> None:
             ("raw driver: one query per vector", naive, naive_n, f"timed on {naive_n} vectors")):
         rows.append({"metric": f"write-back vector writes, {DIM}-d ({items} items)", "kgrec": round(items / raw),
                      "baseline": round(n / seconds), "baseline_name": name, "unit": "vectors/s",
-                     "higher_is_better": True, "note": f"kgrec: UNWIND batches of {writeback.BATCH_SIZE} through "
+                     "higher_is_better": True, "note": f"kgrec: UNWIND batches of {writeback.BATCH_SIZE}, "
+                                                       f"{WRITERS} write sessions, through "
                                                        f"db.create.setNodeVectorProperty; baseline: {note}"})
     rows.append({"metric": f"write-back end to end, {DIM}-d ({total} vectors)", "kgrec": round(total / full),
                  "baseline": round(items / plain), "baseline_name": "raw driver: plain list property, same UNWIND "

@@ -80,3 +80,21 @@ def test_bad_runs_fail_before_writing(graph: Graph, world, tmp_path) -> None:
     with pytest.raises(KgrecError, match="NaN"):
         writeback.write_back(graph, "run-nan", runs_dir=tmp_path)
     assert writeback.list_models(graph) == []
+
+
+def test_concurrent_writers_write_every_batch_and_name_a_missing_key(graph: Graph, world) -> None:
+    """Small batches over three write sessions: every vector lands once; an unknown key in a middle batch fails
+    with its name."""
+    from kgrec.serve.versions import write_vectors
+
+    vecs = augment_items(world.items, max_norm_for(world.items))
+    seen: list[int] = []
+    n = write_vectors(graph, "Item", "emb_test", world.item_keys, vecs, batch_size=7, writers=3,
+                      progress=lambda label, done, total: seen.append(done))
+    assert n == len(world.item_keys) and seen == sorted(seen) and seen[-1] == n
+    rows = {r["key"]: r["vec"] for r in graph.query("MATCH (i:Item) RETURN i.key AS key, i.emb_test AS vec")}
+    np.testing.assert_allclose(np.array([rows[k] for k in world.item_keys]), vecs, rtol=1e-6, atol=1e-6)
+    keys = list(world.item_keys)
+    keys[50] = "tiny:no-such-item"
+    with pytest.raises(KgrecError, match="no-such-item"):
+        write_vectors(graph, "Item", "emb_test2", keys, vecs, batch_size=7, writers=3)
