@@ -1,6 +1,7 @@
 """Top-10 hybrid recommendation latency (Cypher: vector index + graph filters + exact re-scoring)
 against numpy brute-force top-k over the same vectors in-process, at ml-100k size (943 users,
-1,682 items) and 50k items; 1 and 16 concurrent clients vs the same numbers of numpy threads; plus
+1,682 items), 50k and (full run) 500k items; 1 and 16 concurrent clients vs the same numbers of numpy
+threads; recall@10 of the hybrid answers against the exact top-10; plus
 50 concurrent clients (errors, throughput).
 
 Data: the synthetic clustered world of tests/serve_fixtures.py (64-d embeddings, genres, KG links,
@@ -160,7 +161,8 @@ def main() -> None:
     args = parser.parse_args()
     queries = 100 if args.quick else 500
     duration = 5.0 if args.quick else args.duration
-    sizes = args.size or [("ml-100k size", 943, 1682), ("50000 items", 5000, 50_000)]
+    sizes = args.size or [("ml-100k size", 943, 1682), ("50000 items", 5000, 50_000),
+                          *([] if args.quick else [("500000 items", 5000, 500_000)])]
     rows = []
     with Graph(load_settings()) as graph:
         migrations.migrate(graph)
