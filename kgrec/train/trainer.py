@@ -318,11 +318,16 @@ def train_new(data: GraphData, config: TrainConfig, root: Path, text: TextFeatur
     return run_dir, trainer.finish()
 
 
-def load_run(run_dir: Path) -> tuple[GraphData, TrainConfig, Split]:
+def run_config(run_dir: Path) -> TrainConfig:
+    """The training config recorded in ``run_dir/config.json``."""
     raw = runs.read_json(run_dir / "config.json")
     fields_ = {k: v for k, v in raw.items() if k in TrainConfig.__dataclass_fields__}
     fields_["ks"] = tuple(fields_.get("ks", (10, 20)))
-    return GraphData.load(run_dir / "graph"), replace(TrainConfig(), **fields_), load_split(run_dir / "split.npz")
+    return replace(TrainConfig(), **fields_)
+
+
+def load_run(run_dir: Path) -> tuple[GraphData, TrainConfig, Split]:
+    return GraphData.load(run_dir / "graph"), run_config(run_dir), load_split(run_dir / "split.npz")
 
 
 def resume(run_dir: Path, text: TextFeatures | None = None, reporter: Reporter | None = None
