@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -55,14 +56,24 @@ def run_server() -> None:
     dgl.distributed.initialize(os.environ["DGL_IP_CONFIG"])   # serves until the trainers exit
 
 
+def die_with_parent() -> None:
+    """``preexec_fn``: the kernel kills this child (SIGKILL) when the process that started it dies."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_machine(run_dir: Path, machine: int) -> int:
     """Inside a private mount namespace: a private /dev/shm, this machine's server, then its trainer."""
     subprocess.check_call(["mount", "-t", "tmpfs", "-o", "size=1g", "tmpfs", "/dev/shm"])
     spec = read_job(run_dir)["machines"][machine]
     cmd = [sys.executable, "-m", "kgrec.train.dist_worker"]
-    procs = [subprocess.Popen(cmd + ["server", str(run_dir)], env=os.environ | spec["server_env"])]
+    procs = [subprocess.Popen(cmd + ["server", str(run_dir)], env=os.environ | spec["server_env"],
+                              preexec_fn=die_with_parent)]
     time.sleep(SERVER_START_SECONDS)
-    procs.append(subprocess.Popen(cmd + ["trainer", str(run_dir)], env=os.environ | spec["trainer_env"]))
+    procs.append(subprocess.Popen(cmd + ["trainer", str(run_dir)], env=os.environ | spec["trainer_env"],
+                                  preexec_fn=die_with_parent))
     while any(p.poll() is None for p in procs):
         if any(p.returncode not in (None, 0) for p in procs):
             for p in procs:

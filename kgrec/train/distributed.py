@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,7 +35,7 @@ from kgrec.data import GraphData
 from kgrec.errors import KgrecError
 from kgrec.models.config import TrainConfig
 from kgrec.train import runs
-from kgrec.train.dist_worker import GRAPH_NAME, IU, UI, read_job, write
+from kgrec.train.dist_worker import GRAPH_NAME, IU, UI, die_with_parent, read_job, write
 from kgrec.train.split import Split
 from kgrec.train.trainer import Reporter, Trainer, TrainState, prepare_run, run_config
 
@@ -155,6 +156,7 @@ def start_machines(run_dir: Path, parts: int) -> list[subprocess.Popen]:
         cmd = ["unshare", "-m", "--propagation", "private", sys.executable, "-m", "kgrec.train.dist_worker",
                "machine", str(run_dir), str(m)]
         procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                      preexec_fn=die_with_parent,
                                       env=os.environ | {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}))
         log.close()
     return procs
@@ -193,12 +195,21 @@ def wait_machines(run_dir: Path, procs: list[subprocess.Popen], timeout: float) 
                          f"\n{log_tail(run_dir, failed[0])}", hint=f"logs: {run_dir / 'distributed'}")
 
 
+def raise_on_sigterm(signum: int, frame: Any) -> None:
+    raise KgrecError("distributed training was terminated (SIGTERM); stopped its servers and trainers")
+
+
 def run_local(run_dir: Path, parts: int, timeout: float) -> None:
+    """Run the job's simulated machines; whatever happens, none of their processes outlives this call."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, raise_on_sigterm) if main_thread else None
     procs = start_machines(run_dir, parts)
     try:
         wait_machines(run_dir, procs, timeout)
     finally:
         stop_machines(procs)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 # ---------------------------------------------------------------- the run

@@ -52,6 +52,29 @@ def test_two_partition_job_records_a_normal_run(tmp_path: Path, monkeypatch: pyt
     assert not [p for p in Path("/dev/shm").iterdir() if "kvdata" in p.name]     # each part had its own shm
 
 
+def processes_of(run_dir: Path) -> list[int]:
+    """Live processes whose command line names ``run_dir``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(run_dir) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not ISOLATION, reason="one-host DistDGL needs root and unshare (a private /dev/shm per part)")
+def test_a_job_past_its_timeout_is_stopped_with_every_server_and_trainer(tmp_path: Path) -> None:
+    from kgrec.train.distributed import train_distributed
+
+    with pytest.raises(KgrecError, match="did not finish within 1 s; stopped it"):
+        train_distributed(tiny_graph(with_text=False), dist_config(parts=2, epochs=50), tmp_path, timeout=1.0)
+    (run_dir,) = list(tmp_path.iterdir())
+    assert (run_dir / "distributed" / "machine-1.log").exists() and not (run_dir / "metrics.json").exists()
+    assert processes_of(run_dir) == []
+
+
 def test_partitions_keep_every_training_edge_and_map_back_to_kgrec_ids(tmp_path: Path) -> None:
     data = tiny_graph(with_text=False)
     split = make_split(data, 0)
