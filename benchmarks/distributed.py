@@ -88,9 +88,21 @@ def contract_rows(single: dict, points: list[dict]) -> list[dict]:
     return rows
 
 
+def newest_lightgcn_run(mode: str) -> Path:
+    """The newest finished single-process ml100k LightGCN run of the harness (accuracy / encoders sections)."""
+    found = [p.parent for p in (ROOT / "benchmarks" / ".work" / mode).glob("*/runs/*-ml100k-lightgcn/metrics.json")
+             if not json.loads((p.parent / "config.json").read_text()).get("distributed")]
+    if not found:
+        raise SystemExit(f"no ml100k LightGCN run under benchmarks/.work/{mode}/: run the accuracy-ml100k or "
+                         "encoders-ml100k section first, or pass --run")
+    return max(found, key=lambda p: p.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", type=Path, required=True, help="a recorded single-process LightGCN run directory")
+    parser.add_argument("--run", type=Path, help="a recorded single-process LightGCN run directory (default: the "
+                        "newest ml100k LightGCN run the harness recorded under benchmarks/.work/<full|quick>/)")
+    parser.add_argument("--quick", action="store_true", help="at most 5 epochs")
     parser.add_argument("--parts", default="1,2")
     parser.add_argument("--part-method", default="metis")
     parser.add_argument("--epochs", type=int, help="maximum epochs (default: the run's)")
@@ -99,8 +111,10 @@ def main() -> None:
     args = parser.parse_args()
     from kgrec.train.trainer import load_run
 
+    args.run = args.run or newest_lightgcn_run("quick" if args.quick else "full")
     data, config, split = load_run(args.run)
-    config = replace(config, threads=1, **({"epochs": args.epochs} if args.epochs else {}))
+    epochs = args.epochs or (5 if args.quick else None)
+    config = replace(config, threads=1, **({"epochs": epochs} if epochs else {}))
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kgrec-dist-bench-") as tmp:
         single = single_point(args.run, data, split, config, args.baseline == "rerun", Path(tmp))

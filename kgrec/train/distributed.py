@@ -15,6 +15,7 @@ way DGL's ``tools/launch.py`` would run them); :func:`finish_distributed` record
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -82,9 +83,11 @@ def partition(data: GraphData, split: Split, config: TrainConfig, run_dir: Path)
     import dgl
 
     out = run_dir / "partitions"
+    out.mkdir()
     g = training_heterograph(data, split.train)
-    orig_nid, _ = dgl.distributed.partition_graph(g, GRAPH_NAME, config.parts, str(out), num_hops=1,
-                                                  part_method=config.part_method, return_mapping=True)
+    with (out / "partition.log").open("w") as log, contextlib.redirect_stdout(log):   # DGL's per-part report
+        orig_nid, _ = dgl.distributed.partition_graph(g, GRAPH_NAME, config.parts, str(out), num_hops=1,
+                                                      part_method=config.part_method, return_mapping=True)
     if not isinstance(orig_nid, dict):                     # one partition: ids are kept
         orig_nid = {nt: torch.arange(g.num_nodes(nt)) for nt in g.ntypes}
     torch.save({nt: orig_nid[nt] for nt in g.ntypes}, out / "mapping.pt")

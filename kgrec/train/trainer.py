@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from kgrec.data import GraphData
+from kgrec.errors import KgrecError
 from kgrec.models import build_model
 from kgrec.models.base import Batch, Recommender, TextFeatures
 from kgrec.models.config import TrainConfig
@@ -334,6 +335,9 @@ def resume(run_dir: Path, text: TextFeatures | None = None, reporter: Reporter |
            ) -> dict[str, Any]:
     """Continue a run from its last checkpoint (same config, graph and split)."""
     data, config, split = load_run(run_dir)
+    if config.distributed:
+        raise KgrecError(f"run {run_dir.name} was trained with --distributed, which cannot be resumed",
+                         hint="train it again (kgrec train --distributed …)")
     trainer = Trainer(data, config, run_dir, split, text, reporter)
     if (trainer.checkpoints / "last.pt").exists():
         trainer.load_checkpoint("last.pt")

@@ -19,6 +19,7 @@ from kgrec.settings import Settings
 from kgrec.train.distributed import partition, plan_distributed, training_heterograph
 from kgrec.train.runs import RunStore
 from kgrec.train.split import make_split
+from kgrec.train.trainer import resume
 from tests.train_fixtures import tiny_graph
 
 ISOLATION = os.geteuid() == 0 and shutil.which("unshare") is not None
@@ -50,6 +51,8 @@ def test_two_partition_job_records_a_normal_run(tmp_path: Path, monkeypatch: pyt
     assert (config["distributed"], config["parts"], config["part_method"]) == (True, 2, "metis")
     assert (result.run_dir / "partitions" / "kgrec.json").exists() and (result.run_dir / "split.npz").exists()
     assert not [p for p in Path("/dev/shm").iterdir() if "kvdata" in p.name]     # each part had its own shm
+    with pytest.raises(KgrecError, match="trained with --distributed, which cannot be resumed"):
+        resume(result.run_dir)
 
 
 def processes_of(run_dir: Path) -> list[int]:
