@@ -186,14 +186,20 @@ def pin_machine_id() -> None:
         rpc_client.get_local_machine_id = lambda namebook: machine
 
 
-def make_loader(g: Any, config: Any, eids: torch.Tensor) -> Any:
+def trainer_batch_size(config: Any, world: int) -> int:
+    """``batch_size`` is the global batch: each of ``world`` trainers takes its share per step (SparseAdam
+    averages the trainers' gradients of a row), so an epoch has as many updates as a single-process one."""
+    return max(1, -(-config.batch_size // world))
+
+
+def make_loader(g: Any, config: Any, eids: torch.Tensor, batch_size: int) -> Any:
     import dgl
 
     fanouts = [int(f) for f in config.fanouts.split(",")]
     sampler = dgl.dataloading.MultiLayerNeighborSampler([{UI: f, IU: f} for f in fanouts])
     return dgl.dataloading.DistEdgeDataLoader(
         g, {UI: eids}, sampler, negative_sampler=dgl.dataloading.negative_sampler.Uniform(config.n_negatives),
-        batch_size=config.batch_size, shuffle=True, drop_last=False)
+        batch_size=batch_size, shuffle=True, drop_last=False)
 
 
 def global_min(value: int) -> int:
@@ -233,9 +239,10 @@ def run_trainer(run_dir: Path) -> None:
     optimizer = dgl.distributed.optim.SparseAdam(list(model.emb.values()), lr=config.lr)
     eids = dgl.distributed.edge_split(torch.ones(g.num_edges(UI), dtype=torch.bool), g.get_partition_book(),
                                       etype=UI, force_even=True)
-    loader = make_loader(g, config, eids)
+    batch_size = trainer_batch_size(config, torch.distributed.get_world_size())
+    loader = make_loader(g, config, eids, batch_size)
     # SparseAdam.step() is collective: every trainer takes the same number of steps per epoch
-    steps = global_min((len(eids) + config.batch_size - 1) // config.batch_size)
+    steps = global_min((len(eids) + batch_size - 1) // batch_size)
     orig_nid = {nt: torch.as_tensor(v) for nt, v in torch.load(Path(job["part_dir"]) / "mapping.pt").items()}
     validator = Validator(run_dir) if rank == 0 else None
     history: list[dict[str, Any]] = []
@@ -269,7 +276,7 @@ def run_trainer(run_dir: Path) -> None:
         if broadcast_flag(stop):
             break
     summary = {"rank": rank, "partition": int(g.get_partition_book().partid), "train_edges": int(len(eids)),
-               "steps_per_epoch": steps, "epochs": len(history), "local_loss": losses,
+               "batch_size": batch_size, "steps_per_epoch": steps, "epochs": len(history), "local_loss": losses,
                "seconds": round(time.perf_counter() - started, 2)}
     write(run_dir / "distributed" / f"trainer-{rank}.json", summary)
     if rank == 0:

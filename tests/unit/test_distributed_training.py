@@ -45,7 +45,8 @@ def test_two_partition_job_records_a_normal_run(tmp_path: Path, monkeypatch: pyt
     assert [t["rank"] for t in metrics["distributed"]["trainers"]] == [0, 1]
     assert [t["partition"] for t in metrics["distributed"]["trainers"]] == [0, 1]
     assert sum(t["train_edges"] for t in metrics["distributed"]["trainers"]) == len(make_split(run.graph, 2020).train)
-    assert all(t["epochs"] == 3 and len(t["local_loss"]) == 3 for t in metrics["distributed"]["trainers"])
+    assert all(t["epochs"] == 3 and len(t["local_loss"]) == 3 and t["batch_size"] == 8    # 16 = global batch
+               for t in metrics["distributed"]["trainers"])
     assert len(metrics["history"]) == 3 and "valid_ndcg@10" in metrics["history"][0]
     config = json.loads((result.run_dir / "config.json").read_text())
     assert (config["distributed"], config["parts"], config["part_method"]) == (True, 2, "metis")
