@@ -4,7 +4,8 @@ Roles, as DGL's ``tools/launch.py`` starts them (DGL_* environment variables set
 
 - ``server``: one DGL graph/KVStore server of a partition (``dgl.distributed.initialize`` never returns);
 - ``trainer``: one trainer: LightGCN on neighbour-sampled mini-batches over the ``DistGraph``, sparse id
-  embeddings (``DistEmbedding`` + ``SparseAdam``), softmax/BPR loss with uniform negatives. Trainer 0
+  embeddings (``DistEmbedding`` + ``SparseAdam``), softmax/BPR loss with the single-process trainer's
+  negatives (warm items, the user's training items redrawn). Trainer 0
   evaluates validation NDCG@10 with kgrec's full-ranking evaluator and keeps the best tables;
 - ``machine``: one simulated machine on a single host (its server, then its trainer), run by the
   launcher under ``unshare -m`` with a private tmpfs on /dev/shm, because DGL names its KVStore shared
@@ -186,20 +187,44 @@ def pin_machine_id() -> None:
         rpc_client.get_local_machine_id = lambda namebook: machine
 
 
+class KgrecNegatives:
+    """DGL negative sampler with the single-process trainer's distribution: ``n_negatives`` per positive from
+    the warm items (``negative_pool``), redrawn while they hit one of the user's training items
+    (:class:`kgrec.train.trainer.NegativeSampler`), translated between partitioned and kgrec ids."""
+
+    def __init__(self, run_dir: Path, orig_nid: dict[str, torch.Tensor], seed: int) -> None:
+        from kgrec.train.trainer import NegativeSampler, load_run
+
+        data, self.config, split = load_run(run_dir)
+        pairs = data.interactions[split.train]
+        pool = np.unique(pairs[:, 1]) if self.config.negative_pool == "warm" else None
+        self.sampler = NegativeSampler(pairs, data.num_items, pool)
+        self.user_kgrec = orig_nid["user"].numpy()
+        self.item_dist = np.empty(len(orig_nid["item"]), np.int64)
+        self.item_dist[orig_nid["item"].numpy()] = np.arange(len(orig_nid["item"]))
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, g: Any, eids: Any) -> dict[tuple[str, str, str], tuple[torch.Tensor, torch.Tensor]]:
+        eids = eids[UI] if isinstance(eids, dict) else eids
+        src, _ = g.find_edges(eids, etype=UI)
+        src = src.repeat_interleave(self.config.n_negatives)
+        items = self.sampler.sample(self.user_kgrec[src.numpy()], self.rng)
+        return {UI: (src, torch.from_numpy(self.item_dist[items]).to(src.dtype))}
+
+
 def trainer_batch_size(config: Any, world: int) -> int:
     """``batch_size`` is the global batch: each of ``world`` trainers takes its share per step (SparseAdam
     averages the trainers' gradients of a row), so an epoch has as many updates as a single-process one."""
     return max(1, -(-config.batch_size // world))
 
 
-def make_loader(g: Any, config: Any, eids: torch.Tensor, batch_size: int) -> Any:
+def make_loader(g: Any, config: Any, eids: torch.Tensor, batch_size: int, negatives: KgrecNegatives) -> Any:
     import dgl
 
     fanouts = [int(f) for f in config.fanouts.split(",")]
     sampler = dgl.dataloading.MultiLayerNeighborSampler([{UI: f, IU: f} for f in fanouts])
-    return dgl.dataloading.DistEdgeDataLoader(
-        g, {UI: eids}, sampler, negative_sampler=dgl.dataloading.negative_sampler.Uniform(config.n_negatives),
-        batch_size=batch_size, shuffle=True, drop_last=False)
+    return dgl.dataloading.DistEdgeDataLoader(g, {UI: eids}, sampler, negative_sampler=negatives,
+                                              batch_size=batch_size, shuffle=True, drop_last=False)
 
 
 def global_min(value: int) -> int:
@@ -239,11 +264,11 @@ def run_trainer(run_dir: Path) -> None:
     optimizer = dgl.distributed.optim.SparseAdam(list(model.emb.values()), lr=config.lr)
     eids = dgl.distributed.edge_split(torch.ones(g.num_edges(UI), dtype=torch.bool), g.get_partition_book(),
                                       etype=UI, force_even=True)
+    orig_nid = {nt: torch.as_tensor(v) for nt, v in torch.load(Path(job["part_dir"]) / "mapping.pt").items()}
     batch_size = trainer_batch_size(config, torch.distributed.get_world_size())
-    loader = make_loader(g, config, eids, batch_size)
+    loader = make_loader(g, config, eids, batch_size, KgrecNegatives(run_dir, orig_nid, config.seed * 1_000 + rank))
     # SparseAdam.step() is collective: every trainer takes the same number of steps per epoch
     steps = global_min((len(eids) + batch_size - 1) // batch_size)
-    orig_nid = {nt: torch.as_tensor(v) for nt, v in torch.load(Path(job["part_dir"]) / "mapping.pt").items()}
     validator = Validator(run_dir) if rank == 0 else None
     history: list[dict[str, Any]] = []
     best, best_epoch, bad, started, losses = -1.0, -1, 0, time.perf_counter(), []

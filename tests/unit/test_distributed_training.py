@@ -79,6 +79,30 @@ def test_a_job_past_its_timeout_is_stopped_with_every_server_and_trainer(tmp_pat
     assert processes_of(run_dir) == []
 
 
+def test_negatives_follow_the_single_process_distribution_in_partitioned_ids(tmp_path: Path) -> None:
+    from kgrec.train.dist_worker import UI, KgrecNegatives
+    from kgrec.train.trainer import prepare_run
+
+    data = tiny_graph(with_text=False)
+    run_dir, split = prepare_run(data, dist_config(n_negatives=5), tmp_path)
+    orig_nid = {"user": torch.randperm(12, generator=torch.Generator().manual_seed(1)),
+                "item": torch.randperm(20, generator=torch.Generator().manual_seed(2))}
+    pairs = data.interactions[split.train]
+    dist_user = torch.argsort(orig_nid["user"])[torch.from_numpy(pairs[:, 0])]   # kgrec id -> partitioned id
+
+    class Edges:                                   # stands in for the DistGraph: edge i = training pair i
+        def find_edges(self, eids, etype):
+            assert etype == UI
+            return dist_user[eids], None
+
+    src, dst = KgrecNegatives(run_dir, orig_nid, seed=0)(Edges(), {UI: torch.arange(len(pairs))})[UI]
+    assert src.tolist() == dist_user.repeat_interleave(5).tolist()
+    users, items = orig_nid["user"][src].numpy(), orig_nid["item"][dst].numpy()
+    training = {(int(u), int(i)) for u, i in pairs}
+    assert not any((int(u), int(i)) in training for u, i in zip(users, items, strict=True))
+    assert set(items.tolist()) <= set(pairs[:, 1].tolist())                   # warm items only
+
+
 def test_partitions_keep_every_training_edge_and_map_back_to_kgrec_ids(tmp_path: Path) -> None:
     data = tiny_graph(with_text=False)
     split = make_split(data, 0)
