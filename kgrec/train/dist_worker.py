@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -245,17 +245,50 @@ def broadcast_flag(flag: bool) -> bool:
     return bool(tensor)
 
 
+def train_epoch(model: DistLightGCN, optimizer: Any, loader: Any, steps: int) -> tuple[float, int]:
+    """One pass over this trainer's edges, ``steps`` optimiser steps; (loss sum, positives)."""
+    total, n = 0.0, 0
+    for step, (input_nodes, pos_g, neg_g, blocks) in enumerate(loader):
+        if step >= steps:
+            continue                                   # drain the loader without stepping
+        loss = model.loss(input_nodes, pos_g, neg_g, blocks)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total, n = total + float(loss) * pos_g.num_edges(UI), n + pos_g.num_edges(UI)
+    return total, n
+
+
+@dataclass
+class EarlyStopping:
+    """Trainer 0's record of the best validation epoch; its best tables go to ``distributed/best.npz``."""
+
+    out: Path
+    patience: int
+    best: float = -1.0
+    best_epoch: int = -1
+    bad: int = 0
+
+    def update(self, epoch: int, score: float, tables: dict[str, np.ndarray]) -> bool:
+        """Record ``epoch``'s score; True when training should stop."""
+        if score > self.best:
+            self.best, self.best_epoch, self.bad = score, epoch, 0
+            np.savez(self.out / "best.npz", **tables)
+        else:
+            self.bad += 1
+        return self.bad >= self.patience
+
+
 def run_trainer(run_dir: Path) -> None:
     import dgl
 
     from kgrec.train.trainer import MONITOR, run_config
 
     pin_machine_id()
-    job = read_job(run_dir)
+    job, config, out = read_job(run_dir), run_config(run_dir), run_dir / "distributed"
     dgl.distributed.initialize(os.environ["DGL_IP_CONFIG"])
     torch.distributed.init_process_group(backend="gloo")
     rank = torch.distributed.get_rank()
-    config = run_config(run_dir)
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed * 1_000 + rank)
@@ -270,43 +303,31 @@ def run_trainer(run_dir: Path) -> None:
     # SparseAdam.step() is collective: every trainer takes the same number of steps per epoch
     steps = global_min((len(eids) + batch_size - 1) // batch_size)
     validator = Validator(run_dir) if rank == 0 else None
+    stopping = EarlyStopping(out, config.patience)
     history: list[dict[str, Any]] = []
-    best, best_epoch, bad, started, losses = -1.0, -1, 0, time.perf_counter(), []
+    started, losses = time.perf_counter(), []
     for epoch in range(config.epochs):
         torch.manual_seed(config.seed * 100_003 + epoch * 1_000 + rank)
-        total, n = 0.0, 0
-        for step, (input_nodes, pos_g, neg_g, blocks) in enumerate(loader):
-            if step >= steps:
-                continue                                   # drain the loader without stepping
-            loss = model.loss(input_nodes, pos_g, neg_g, blocks)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total, n = total + float(loss) * pos_g.num_edges(UI), n + pos_g.num_edges(UI)
+        total, n = train_epoch(model, optimizer, loader, steps)
         record: dict[str, Any] = {"epoch": epoch, "loss": global_mean(total, n)}
         losses.append(total / max(n, 1))
         stop = False
-        if rank == 0 and ((epoch + 1) % config.eval_every == 0 or epoch == config.epochs - 1):
+        if validator is not None and ((epoch + 1) % config.eval_every == 0 or epoch == config.epochs - 1):
             tables = model.tables(orig_nid)
             valid = validator.valid(tables)
             record.update({f"valid_{k}": v for k, v in valid.items()})
-            if valid[MONITOR] > best:
-                best, best_epoch, bad = valid[MONITOR], epoch, 0
-                np.savez(run_dir / "distributed" / "best.npz", **tables)
-            else:
-                bad += 1
-            stop = bad >= config.patience
+            stop = stopping.update(epoch, valid[MONITOR], tables)
         record["seconds"] = round(time.perf_counter() - started, 2)
         history.append(record)
         if broadcast_flag(stop):
             break
-    summary = {"rank": rank, "partition": int(g.get_partition_book().partid), "train_edges": int(len(eids)),
-               "batch_size": batch_size, "steps_per_epoch": steps, "epochs": len(history), "local_loss": losses,
-               "seconds": round(time.perf_counter() - started, 2)}
-    write(run_dir / "distributed" / f"trainer-{rank}.json", summary)
+    write(out / f"trainer-{rank}.json", {
+        "rank": rank, "partition": int(g.get_partition_book().partid), "train_edges": int(len(eids)),
+        "batch_size": batch_size, "steps_per_epoch": steps, "epochs": len(history), "local_loss": losses,
+        "seconds": round(time.perf_counter() - started, 2)})
     if rank == 0:
-        write(run_dir / "distributed" / "history.json", {"history": history, "best_epoch": best_epoch,
-                                                         "best_score": best})
+        write(out / "history.json", {"history": history, "best_epoch": stopping.best_epoch,
+                                     "best_score": stopping.best})
     g.barrier()
     torch.distributed.destroy_process_group()
     dgl.distributed.exit_client()                          # trainer 0's exit stops the servers
