@@ -294,9 +294,9 @@ def finish_distributed(run_dir: Path, data: GraphData | None = None, split: Spli
         trainer.model.items.embedding.weight.copy_(torch.from_numpy(tables["item"]))
     torch.save(trainer.model.state_dict(), trainer.checkpoints / "best.pt")
     history = recorded["history"]
+    wall = (timing or {}).get("job_seconds", history[-1]["seconds"])   # the whole job: start-up included
     trainer.state = TrainState(epoch=history[-1]["epoch"], best_epoch=recorded["best_epoch"],
-                               best_score=recorded["best_score"], wall_seconds=history[-1]["seconds"],
-                               history=history)
+                               best_score=recorded["best_score"], wall_seconds=wall, history=history)
     if reporter is not None:
         reporter.on_start(0, config.epochs)
         for record in history:

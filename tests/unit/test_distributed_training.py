@@ -48,6 +48,7 @@ def test_two_partition_job_records_a_normal_run(tmp_path: Path, monkeypatch: pyt
     assert all(t["epochs"] == 3 and len(t["local_loss"]) == 3 and t["batch_size"] == 8    # 16 = global batch
                for t in metrics["distributed"]["trainers"])
     assert len(metrics["history"]) == 3 and "valid_ndcg@10" in metrics["history"][0]
+    assert metrics["wall_seconds"] == metrics["distributed"]["job_seconds"] > metrics["history"][-1]["seconds"]
     config = json.loads((result.run_dir / "config.json").read_text())
     assert (config["distributed"], config["parts"], config["part_method"]) == (True, 2, "metis")
     assert (result.run_dir / "partitions" / "kgrec.json").exists() and (result.run_dir / "split.npz").exists()
