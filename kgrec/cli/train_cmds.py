@@ -148,6 +148,8 @@ def train(
     ip_config: Optional[Path] = typer.Option(None, "--ip-config", help="With --distributed: one 'ip [port]' line "
                                              "per machine; partitions the run and prints each machine's commands "
                                              "instead of running locally."),
+    finish_distributed: Optional[str] = typer.Option(None, "--finish-distributed", help="Record run RUN_ID "
+                                                     "after the machines of --ip-config have trained it."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
@@ -169,6 +171,8 @@ def train(
         reporter = RichReporter(progress, model or "train").reporter()
         if resume:
             result, relations = kg.resume(resume, reporter), None
+        elif finish_distributed:
+            result, relations = kg.finish_distributed(finish_distributed, reporter), None
         else:
             outcome = kg.train(model, dataset, config_file=config_file, from_graph=from_graph, reporter=reporter,
                                epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
@@ -194,7 +198,7 @@ def _show_plan(plan: DistPlan, fmt: str) -> None:
     for row in rows:
         console.print(f"# machine {row['machine']} ({row['ip']}) {row['role']}", soft_wrap=True)
         console.print(row["command"], soft_wrap=True, markup=False, highlight=False)
-    console.print(f"Then record the run: kg.finish_distributed({plan.run_dir.name!r}) (Python API)")
+    console.print(f"Then record the run: kgrec train --finish-distributed {plan.run_dir.name}")
 
 
 @app.command("evaluate")

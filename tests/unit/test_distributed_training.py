@@ -16,7 +16,7 @@ from kgrec.errors import KgrecError
 from kgrec.models.config import load_config
 from kgrec.serve.vectors import load_run
 from kgrec.settings import Settings
-from kgrec.train.distributed import partition, plan_distributed, training_heterograph
+from kgrec.train.distributed import finish_distributed, partition, plan_distributed, training_heterograph
 from kgrec.train.runs import RunStore
 from kgrec.train.split import make_split
 from kgrec.train.trainer import resume
@@ -55,6 +55,10 @@ def test_two_partition_job_records_a_normal_run(tmp_path: Path, monkeypatch: pyt
     assert not [p for p in Path("/dev/shm").iterdir() if "kvdata" in p.name]     # each part had its own shm
     with pytest.raises(KgrecError, match="trained with --distributed, which cannot be resumed"):
         resume(result.run_dir)
+    (result.run_dir / "metrics.json").unlink()                 # as after a job on several machines
+    with kgrec.Kgrec(settings, RunStore(tmp_path / "runs")) as kg:
+        again = kg.finish_distributed(result.run_id)
+    assert again.test == result.test and again.best_epoch == result.best_epoch
 
 
 def processes_of(run_dir: Path) -> list[int]:
@@ -129,6 +133,8 @@ def test_an_ip_config_of_machines_gives_each_machine_its_commands(tmp_path: Path
     assert "RANK=1" in plan.machines[1].trainer and "MASTER_ADDR=10.0.0.1" in plan.machines[1].trainer
     assert "KGREC_DIST_MACHINE_ID" not in plan.machines[1].trainer        # real machines know their id
     assert (plan.run_dir / "partitions" / "part1").is_dir()
+    with pytest.raises(KgrecError, match="the distributed job has not finished"):
+        finish_distributed(plan.run_dir)
     with pytest.raises(KgrecError, match="lists 2 machines but --parts is 3"):
         plan_distributed(data, dist_config(parts=3), tmp_path / "runs", ips)
 
