@@ -103,14 +103,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def read_ip_config(path: Path) -> list[str]:
-    """The machines' addresses, one per non-empty line (``ip [port]``)."""
+def read_ip_config(path: Path) -> list[list[str]]:
+    """The machines, one ``ip [port]`` per non-empty line (DGL's format; its default port is 30050)."""
     if not path.exists():
         raise KgrecError(f"{path}: ip config file not found")
     lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
     if not lines:
         raise KgrecError(f"{path}: ip config lists no machine")
-    return [line[0] for line in lines]
+    for number, line in enumerate(lines, 1):
+        if len(line) > 2 or (len(line) == 2 and not line[1].isdigit()):
+            raise KgrecError(f"{path}: machine {number} must be 'ip [port]', got {' '.join(line)!r}")
+    return lines
 
 
 def write_job(run_dir: Path, part_config: Path, ip_config: Path, ips: list[str], local: bool) -> dict[str, Any]:
@@ -252,14 +255,14 @@ def train_distributed(data: GraphData, config: TrainConfig, root: Path, split: S
 def plan_distributed(data: GraphData, config: TrainConfig, root: Path, ip_config: Path,
                      split: Split | None = None, tag: str = "") -> DistPlan:
     """Partition for the machines of ``ip_config`` and describe what each of them runs."""
-    ips = read_ip_config(ip_config)
-    if len(ips) != config.parts:
-        raise KgrecError(f"{ip_config}: lists {len(ips)} machines but --parts is {config.parts} "
+    machines = read_ip_config(ip_config)
+    if len(machines) != config.parts:
+        raise KgrecError(f"{ip_config}: lists {len(machines)} machines but --parts is {config.parts} "
                          "(one partition per machine)")
     run_dir, split, part_config, _ = setup(data, config, root, split, tag)
     copied = run_dir / "distributed" / "ip_config.txt"
-    shutil.copyfile(ip_config, copied)
-    job = write_job(run_dir, part_config, copied, ips, local=False)
+    copied.write_text("".join(" ".join(line) + "\n" for line in machines))
+    job = write_job(run_dir, part_config, copied, [line[0] for line in machines], local=False)
     return DistPlan(run_dir, part_config, [machine_commands(run_dir, m) for m in job["machines"]])
 
 

@@ -125,7 +125,7 @@ def test_partitions_keep_every_training_edge_and_map_back_to_kgrec_ids(tmp_path:
 def test_an_ip_config_of_machines_gives_each_machine_its_commands(tmp_path: Path) -> None:
     data = tiny_graph(with_text=False)
     ips = tmp_path / "ip_config.txt"
-    ips.write_text("10.0.0.1 30050\n10.0.0.2 30050\n")
+    ips.write_text("10.0.0.1 30050\n\n10.0.0.2\n")
     plan = plan_distributed(data, dist_config(parts=2, part_method="random"), tmp_path / "runs", ips)
     assert [m.ip for m in plan.machines] == ["10.0.0.1", "10.0.0.2"]
     assert plan.machines[1].server.startswith("ssh -o StrictHostKeyChecking=no 10.0.0.2 ")
@@ -135,8 +135,12 @@ def test_an_ip_config_of_machines_gives_each_machine_its_commands(tmp_path: Path
     assert (plan.run_dir / "partitions" / "part1").is_dir()
     with pytest.raises(KgrecError, match="the distributed job has not finished"):
         finish_distributed(plan.run_dir)
+    assert (plan.run_dir / "distributed" / "ip_config.txt").read_text() == "10.0.0.1 30050\n10.0.0.2\n"
     with pytest.raises(KgrecError, match="lists 2 machines but --parts is 3"):
         plan_distributed(data, dist_config(parts=3), tmp_path / "runs", ips)
+    ips.write_text("10.0.0.1 port 30050\n")
+    with pytest.raises(KgrecError, match="machine 1 must be 'ip \\[port\\]'"):
+        plan_distributed(data, dist_config(parts=1), tmp_path / "runs", ips)
 
 
 @pytest.mark.parametrize(("bad", "message"), [
