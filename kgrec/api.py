@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from kgrec.serve.tower import ItemTower
     from kgrec.serve.versions import ModelVersion
     from kgrec.text import TextEncoder
+    from kgrec.train.distributed import DistPlan
     from kgrec.train.split import Split
     from kgrec.train.trainer import Reporter
 
@@ -454,9 +455,35 @@ class Kgrec:
                reporter: Reporter | None = None, text_progress: TextProgress | None = None) -> TrainResult:
         from kgrec.train import trainer
 
+        if config.distributed:
+            from kgrec.train.distributed import train_distributed
+
+            run_dir, metrics = train_distributed(data, config, self.runs.root, split, tag, reporter)
+            return TrainResult.from_metrics(run_dir, metrics, tag)
         text = self.text_features(data, config, text_progress)
         run_dir, metrics = trainer.train_new(data, config, self.runs.root, text, split, tag=tag, reporter=reporter)
         return TrainResult.from_metrics(run_dir, metrics, tag)
+
+    def plan_distributed(self, ip_config: Path | str, model: str | None = None, dataset: str | None = None, *,
+                         config_file: Path | str | None = None, from_graph: Path | str | None = None,
+                         data: GraphData | None = None, **settings: Any) -> DistPlan:
+        """Distributed training on the machines of ``ip_config`` (one ``ip [port]`` line per partition):
+        create the run, partition its training graph and return each machine's server and trainer command
+        (run them on the machines, then :meth:`finish_distributed`)."""
+        from kgrec.train.distributed import plan_distributed
+
+        config = self.config(config_file, model=model, dataset=dataset, distributed=True, **settings)
+        data = data if data is not None else self.graph_data(config.dataset, from_graph)
+        data, _ = self.select_relations(data, config)
+        return plan_distributed(data, config, self.runs.root, Path(ip_config))
+
+    def finish_distributed(self, run: str | Path, reporter: Reporter | None = None) -> TrainResult:
+        """Record a distributed job the machines of :meth:`plan_distributed` have finished (metrics,
+        embeddings: a normal run)."""
+        from kgrec.train.distributed import finish_distributed
+
+        run_dir = self.runs.find(run)
+        return TrainResult.from_metrics(run_dir, finish_distributed(run_dir, reporter=reporter))
 
     def resume(self, run: str | Path, reporter: Reporter | None = None,
                text_progress: TextProgress | None = None) -> TrainResult:

@@ -17,10 +17,11 @@ from harness.report import Row, SectionResult
 
 BENCH = env.ROOT / "benchmarks"
 SECTIONS = ("accuracy-ml100k", "accuracy-lastfm", "kgworth-ml100k", "kgworth-lastfm", "cold-ml100k", "cold-lastfm",
-            "encoders-ml100k",
-            "load", "sampled-growth", "export", "latency", "writeback", "growth", "growth-latency", "fidelity")
+            "encoders-ml100k", "load", "sampled-growth", "distributed-ml100k", "export", "latency", "writeback",
+            "growth", "growth-latency", "fidelity")
 # sections whose figures are timings: measured under load (1-min load average > cores / 2) they are marked
-TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth", "growth-latency", "sampled-growth")
+TIMING_SECTIONS = ("load", "export", "latency", "writeback", "growth", "growth-latency", "sampled-growth",
+                   "distributed-ml100k")
 ALIASES = {"accuracy": ("accuracy-ml100k", "accuracy-lastfm"), "kgworth": ("kgworth-ml100k", "kgworth-lastfm"),
            "cold": ("cold-ml100k", "cold-lastfm")}
 KG_WORTH_MODELS = ("lightgcn", "kgat", "kgat-nokg", "kgat-notext", "kglightgcn", "kglightgcn-nokg",
@@ -260,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency": lambda r: harness.external("latency", r),
         "writeback": lambda r: harness.external("writeback", r),
         "sampled-growth": lambda r: harness.external("sampled_growth", r),
+        "distributed-ml100k": lambda r: harness.external("distributed", r),
         "fidelity": lambda r: harness.external("fidelity", r)}
     for name in SECTIONS:
         if name in wanted:

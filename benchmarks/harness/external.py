@@ -24,6 +24,9 @@ SCRIPTS = {
     "writeback": ("Write-back — vectors/s", "baseline"),
     "sampled_growth": ("Sampled training — LightGCN epoch time and peak memory as events grow: neighbour-sampled "
                        "(fanouts 15,10) vs full graph", "full-graph LightGCN"),
+    # needs a recorded ml100k LightGCN run (the accuracy-ml100k or encoders-ml100k section) and root (unshare)
+    "distributed": ("Distributed training — DistDGL LightGCN on ml-100k, 1 and 2 local parts vs single-process",
+                    "single-process LightGCN"),
     # needs an active ml100k model on the benchmark instance (e.g. `kgrec write-back --run <kgat run>`)
     "fidelity": ("Explanation fidelity — fold-in score drop: explaining item vs random liked item (ml-100k)",
                  "removing a random liked item"),

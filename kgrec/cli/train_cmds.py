@@ -14,6 +14,7 @@ from kgrec.cli.session import session
 
 if TYPE_CHECKING:
     from kgrec.api import RelationChoice, TrainResult
+    from kgrec.train.distributed import DistPlan
 
 KG_RELATIONS_OPTION = typer.Option(None, "--kg-relations", help="KG relations to train on: all (default), auto "
                                    "(drop those whose co-consumption lift interval is not above 1, on the training "
@@ -137,6 +138,18 @@ def train(
                                           "around each batch, for graphs too big for full propagation)."),
     fanouts: Optional[str] = typer.Option(None, "--fanouts", help="With --sampler neighbor: neighbours sampled per "
                                           "node and layer, first = farthest layer (default 15,10; -1 = all)."),
+    distributed: Optional[bool] = typer.Option(None, "--distributed/--single-process", help="Train with DGL's "
+                                               "distributed engine (lightgcn): partitions, one DGL server and one "
+                                               "trainer each, sparse embeddings; records a normal run."),
+    parts: Optional[int] = typer.Option(None, "--parts", help="With --distributed: graph partitions (default 1). "
+                                        "On one host each runs in its own /dev/shm (needs root)."),
+    part_method: Optional[str] = typer.Option(None, "--part-method", help="With --distributed: metis (default) "
+                                              "or random."),
+    ip_config: Optional[Path] = typer.Option(None, "--ip-config", help="With --distributed: one 'ip [port]' line "
+                                             "per machine; partitions the run and prints each machine's commands "
+                                             "instead of running locally."),
+    finish_distributed: Optional[str] = typer.Option(None, "--finish-distributed", help="Record run RUN_ID "
+                                                     "after the machines of --ip-config have trained it."),
     from_graph: Optional[Path] = typer.Option(None, "--from-graph", help="Train on a saved GraphData directory "
                                               "instead of exporting from Neo4j."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue run RUN_ID from its last checkpoint."),
@@ -144,19 +157,48 @@ def train(
 ) -> None:
     """Train a model (config precedence: CLI > KGREC_TRAIN_* env > --config file > defaults); record runs/<id>/."""
     check_format(fmt)
+    if ip_config is not None:
+        if not distributed:
+            raise typer.BadParameter("--ip-config needs --distributed", param_hint="--ip-config")
+        with session(ctx) as kg:
+            plan = kg.plan_distributed(ip_config, model, dataset, config_file=config_file, from_graph=from_graph,
+                                       epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
+                                       kg_relations=kg_relations, cold_items=cold_items, fanouts=fanouts,
+                                       parts=parts, part_method=part_method)
+        _show_plan(plan, fmt)
+        return
     with session(ctx) as kg, _train_progress() as progress:
         reporter = RichReporter(progress, model or "train").reporter()
         if resume:
             result, relations = kg.resume(resume, reporter), None
+        elif finish_distributed:
+            result, relations = kg.finish_distributed(finish_distributed, reporter), None
         else:
             outcome = kg.train(model, dataset, config_file=config_file, from_graph=from_graph, reporter=reporter,
                                epochs=epochs, seed=seed, split_seed=split_seed, lr=lr, threads=threads,
                                use_kg=False if no_kg else None, use_text=False if no_text else None,
                                kg_relations=kg_relations, cold_items=cold_items, cold_tower=cold_tower,
                                cold_dropout=cold_dropout, sampler=sampler, fanouts=fanouts, conv=conv,
+                               distributed=distributed, parts=parts, part_method=part_method,
                                metapaths=metapaths, metapath_top_n=metapath_top_n, metapath_weight=metapath_weight)
             result, relations = outcome.result, outcome.relations
     _results([result], fmt, f"test metrics ({result.run_dir})", relations)
+
+
+def _show_plan(plan: DistPlan, fmt: str) -> None:
+    """The per-machine commands of a multi-machine distributed run (as DGL's tools/launch.py runs them)."""
+    rows = [{"machine": m, "ip": c.ip, "role": role, "command": cmd}
+            for m, c in enumerate(plan.machines) for role, cmd in (("server", c.server), ("trainer", c.trainer))]
+    if fmt == "json":
+        emit(console, [row | {"run_dir": str(plan.run_dir)} for row in rows], fmt)
+        return
+    console.print(f"partitions: {plan.part_config}")
+    console.print("Start every server, then every trainer (the run directory must be at the same path on every "
+                  "machine, e.g. a shared file system):")
+    for row in rows:
+        console.print(f"# machine {row['machine']} ({row['ip']}) {row['role']}", soft_wrap=True)
+        console.print(row["command"], soft_wrap=True, markup=False, highlight=False)
+    console.print(f"Then record the run: kgrec train --finish-distributed {plan.run_dir.name}")
 
 
 @app.command("evaluate")

@@ -65,6 +65,9 @@ class TrainConfig:
     gnn_heads: int = 4                # --model gnn --conv gat: attention heads (embedding_size must divide)
     sampler: str = "full"             # LightGCN training: "full" graph per batch or "neighbor" sampled blocks
     fanouts: str = "15,10"            # with sampler neighbor: neighbours per node and layer (-1 = all), DGL order
+    distributed: bool = False         # train with DistDGL: partitions, servers and trainers (lightgcn)
+    parts: int = 1                    # with distributed: graph partitions (one server + one trainer each)
+    part_method: str = "metis"        # with distributed: partitioning, "metis" or "random"
     ks: tuple[int, ...] = field(default=(10, 20))
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,6 +180,28 @@ def sampler_checks(config: TrainConfig) -> list[tuple[bool, str]]:
                                                               "cl_weight or cold_tower yet")]
 
 
+DISTRIBUTED_MODELS = ("lightgcn",)
+
+
+def distributed_checks(config: TrainConfig) -> list[tuple[bool, str]]:
+    """What DistDGL training supports today (LightGCN id embeddings over neighbour-sampled blocks)."""
+    checks = [(config.parts >= 1, "parts must be ≥ 1"),
+              (config.part_method in ("metis", "random"), "part_method must be metis or random")]
+    if not config.distributed:
+        return checks
+    try:
+        fanouts = [int(part) for part in config.fanouts.split(",")]
+    except ValueError:
+        return [*checks, (False, f"fanouts must be comma-separated integers, got {config.fanouts!r}")]
+    return [*checks,
+            (config.model in DISTRIBUTED_MODELS, f"distributed training is implemented for "
+             f"{', '.join(DISTRIBUTED_MODELS)}, not {config.model}"),
+            (not config.cold_tower, "distributed training has no content tower (cold_tower)"),
+            (config.cl_weight == 0, "distributed training has no contrastive option (cl_weight must be 0)"),
+            (len(fanouts) == config.n_layers, f"fanouts needs one entry per layer ({config.n_layers})"),
+            (all(f == -1 or f >= 1 for f in fanouts), "fanouts must be ≥ 1 or -1 (every neighbour)")]
+
+
 def validate(config: TrainConfig) -> None:
     checks = [(config.epochs >= 1, "epochs must be ≥ 1"), (config.batch_size >= 1, "batch_size must be ≥ 1"),
               (config.lr > 0, "lr must be > 0"), (config.embedding_size >= 1, "embedding_size must be ≥ 1"),
@@ -202,7 +227,7 @@ def validate(config: TrainConfig) -> None:
               (config.conv in ("gat", "sage", "rgcn"), "conv must be gat, sage or rgcn"),
               (config.gnn_heads >= 1 and config.embedding_size % config.gnn_heads == 0,
                "gnn_heads must divide embedding_size"),
-              *sampler_checks(config)]
+              *sampler_checks(config), *distributed_checks(config)]
     for ok, message in checks:
         if not ok:
             raise KgrecError(f"invalid training config: {message}")

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from kgrec.data import GraphData
+from kgrec.errors import KgrecError
 from kgrec.models import build_model
 from kgrec.models.base import Batch, Recommender, TextFeatures
 from kgrec.models.config import TrainConfig
@@ -318,17 +319,25 @@ def train_new(data: GraphData, config: TrainConfig, root: Path, text: TextFeatur
     return run_dir, trainer.finish()
 
 
-def load_run(run_dir: Path) -> tuple[GraphData, TrainConfig, Split]:
+def run_config(run_dir: Path) -> TrainConfig:
+    """The training config recorded in ``run_dir/config.json``."""
     raw = runs.read_json(run_dir / "config.json")
     fields_ = {k: v for k, v in raw.items() if k in TrainConfig.__dataclass_fields__}
     fields_["ks"] = tuple(fields_.get("ks", (10, 20)))
-    return GraphData.load(run_dir / "graph"), replace(TrainConfig(), **fields_), load_split(run_dir / "split.npz")
+    return replace(TrainConfig(), **fields_)
+
+
+def load_run(run_dir: Path) -> tuple[GraphData, TrainConfig, Split]:
+    return GraphData.load(run_dir / "graph"), run_config(run_dir), load_split(run_dir / "split.npz")
 
 
 def resume(run_dir: Path, text: TextFeatures | None = None, reporter: Reporter | None = None
            ) -> dict[str, Any]:
     """Continue a run from its last checkpoint (same config, graph and split)."""
     data, config, split = load_run(run_dir)
+    if config.distributed:
+        raise KgrecError(f"run {run_dir.name} was trained with --distributed, which cannot be resumed",
+                         hint="train it again (kgrec train --distributed …)")
     trainer = Trainer(data, config, run_dir, split, text, reporter)
     if (trainer.checkpoints / "last.pt").exists():
         trainer.load_checkpoint("last.pt")
