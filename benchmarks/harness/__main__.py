@@ -86,7 +86,8 @@ class Harness:
         print(f"==> {name}", flush=True)
         result = SectionResult(name, [], [], [], {"date": env.now(), "command": self.command,
                                                   "commit": self.machine.get("kgrec git commit", "?")})
-        started, load_before = time.perf_counter(), env.load_average()
+        quiet = env.wait_quiet(report.LOAD_LIMIT) if name in TIMING_SECTIONS else env.load_average()
+        started, load_before = time.perf_counter(), quiet
         try:
             action(result)
         except Exception as exc:  # noqa: BLE001 - a broken section is reported, the rest still runs

@@ -89,6 +89,15 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def wait_quiet(limit: float, longest: float = 240.0) -> float:
+    """Wait (at most ``longest`` s) for the 1-minute load average to fall to ``limit``: it lags the previous
+    section's own load by a minute or more. Returns the average it starts with."""
+    deadline = time.monotonic() + longest
+    while load_average() > limit and time.monotonic() < deadline:
+        time.sleep(5)
+    return load_average()
+
+
 def migrate(settings: Settings) -> None:
     """Apply kgrec's migrations (the library call `kgrec db migrate` makes)."""
     with Graph(settings) as graph:
