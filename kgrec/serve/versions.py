@@ -60,12 +60,14 @@ def write_vectors(graph: Graph, label: str, prop: str, keys: list[str], vectors:
             _raise_missing(graph, label, [r["key"] for r in rows])
         return len(rows)
 
-    done = 0
-    with ThreadPoolExecutor(max(1, writers)) as pool:
+    done, pool = 0, ThreadPoolExecutor(max(1, writers))
+    try:
         for count in pool.map(write, range(0, len(keys), batch_size)):
             done += count
             if progress:
                 progress(label, done, len(keys))
+    finally:
+        pool.shutdown(cancel_futures=True)      # after a failed batch, queued batches are not written
     return done
 
 
