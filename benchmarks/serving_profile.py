@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from latency import K, favourite_genre, numpy_top_k, parse_size, serve_world  # noqa: E402
+from harness.env import load_average, wait_quiet  # noqa: E402
+from latency import K, favourite_genre, numpy_call, parse_size, serve_world  # noqa: E402
 
 from kgrec import migrations  # noqa: E402
 from kgrec.cypher import statement  # noqa: E402
@@ -55,19 +55,6 @@ STAGES = {
 
 
 FETCH_SWEEP = (20, 50, 100, 200, 400, 800)
-
-
-def load_average() -> float:
-    return round(os.getloadavg()[0], 2)
-
-
-def wait_quiet(limit: float = 1.0, longest: float = 120.0) -> float:
-    """Wait (at most ``longest`` s) until the 1-minute load average is below ``limit``: loading the world
-    is itself load, and the average lags it by a minute."""
-    deadline = time.time() + longest
-    while load_average() >= limit and time.time() < deadline:
-        time.sleep(5)
-    return load_average()
 
 
 def timed(call, repeat: int) -> list[float]:
@@ -106,7 +93,7 @@ def profile_size(graph: Graph, label: str, users: int, items: int, queries: int)
 
     for user in users_q * max(1, 1000 // len(users_q)):        # JIT warm-up of server and driver
         recommend.recommend(graph, world.dataset, user, K, Filters(genre=genre[user]))
-    result: dict = {"items": items, "users": users, "load_before": wait_quiet()}
+    result: dict = {"items": items, "users": users, "load_before": wait_quiet(1.0, longest=120.0)}
     result["index options"] = graph.query("SHOW VECTOR INDEXES YIELD name, options WHERE name = $name "
                                           "RETURN options.indexConfig AS config", name=model.index)[0]["config"]
     with graph.session() as sess:
@@ -163,13 +150,8 @@ def profile_size(graph: Graph, label: str, users: int, items: int, queries: int)
 def fetch_sweep(graph: Graph, world, users: list[str], params) -> dict[int, list[float]]:
     """What the index's candidate count buys: shipped top_k (unseen only) p50 and recall@10 against numpy's exact
     unseen top-10, per fetch (HNSW searches with a beam as wide as the fetch)."""
-    item_index = {k: n for n, k in enumerate(world.item_keys)}
-    user_index = {k: n for n, k in enumerate(world.user_keys)}
-    exact = {}
-    for user in set(users):
-        allowed = np.ones(len(world.item_keys), dtype=bool)
-        allowed[[item_index[k] for k in world.seen[user]]] = False
-        exact[user] = {world.item_keys[n] for n in numpy_top_k(world.items, world.users[user_index[user]], allowed, K)}
+    brute = numpy_call(world)                                  # latency.py's baseline: exact unseen top-K
+    exact = {user: {world.item_keys[n] for n in brute(user)} for user in set(users)}
     top_k, sweep = statement("recommend/top_k"), {}
     with graph.session() as sess:
         for fetch in FETCH_SWEEP:
