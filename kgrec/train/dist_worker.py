@@ -18,7 +18,6 @@ user/item tables in the original node order).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -31,6 +30,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from kgrec.train.runs import read_json, write_json
+
 UI = ("user", "interacts", "item")
 IU = ("item", "rev_interacts", "user")
 NTYPES = ("user", "item")
@@ -40,7 +41,7 @@ SERVER_START_SECONDS = 2.0
 
 
 def read_job(run_dir: Path) -> dict[str, Any]:
-    return json.loads((run_dir / "distributed" / "job.json").read_text())
+    return read_json(run_dir / "distributed" / "job.json")
 
 
 def init_embedding(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
@@ -321,22 +322,16 @@ def run_trainer(run_dir: Path) -> None:
         history.append(record)
         if broadcast_flag(stop):
             break
-    write(out / f"trainer-{rank}.json", {
+    write_json(out / f"trainer-{rank}.json", {
         "rank": rank, "partition": int(g.get_partition_book().partid), "train_edges": int(len(eids)),
         "batch_size": batch_size, "steps_per_epoch": steps, "epochs": len(history), "local_loss": losses,
         "seconds": round(time.perf_counter() - started, 2)})
     if rank == 0:
-        write(out / "history.json", {"history": history, "best_epoch": stopping.best_epoch,
+        write_json(out / "history.json", {"history": history, "best_epoch": stopping.best_epoch,
                                      "best_score": stopping.best})
     g.barrier()
     torch.distributed.destroy_process_group()
     dgl.distributed.exit_client()                          # trainer 0's exit stops the servers
-
-
-def write(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2))
-    os.replace(tmp, path)
 
 
 def main(argv: list[str]) -> int:

@@ -36,7 +36,7 @@ from kgrec.data import GraphData
 from kgrec.errors import KgrecError
 from kgrec.models.config import TrainConfig
 from kgrec.train import runs
-from kgrec.train.dist_worker import GRAPH_NAME, IU, UI, die_with_parent, read_job, write
+from kgrec.train.dist_worker import GRAPH_NAME, IU, UI, die_with_parent, read_job
 from kgrec.train.split import Split
 from kgrec.train.trainer import Reporter, Trainer, TrainState, prepare_run, run_config
 
@@ -134,7 +134,7 @@ def write_job(run_dir: Path, part_config: Path, ip_config: Path, ips: list[str],
                          "trainer_env": trainer})
     job = {"part_config": str(part_config), "part_dir": str(part_config.parent), "ip_config": str(ip_config),
            "machines": machines}
-    write(run_dir / "distributed" / "job.json", job)
+    runs.write_json(run_dir / "distributed" / "job.json", job)
     return job
 
 
